@@ -1,0 +1,888 @@
+"""The ``relationkit`` command line (every command is described in docs/cli.md).
+
+Output is a table on a terminal and tab-separated lines when piped; listing commands take
+``--json``. Progress bars go to stderr and only on a terminal. A :class:`RelationkitError` is
+printed as ``Error: <message>`` with exit status 1, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, timedelta
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+import relationkit
+
+from . import exporters
+from .config import Config, config_path, default_db_url, load_config
+from .errors import ConfigError, PluginError, RelationkitError
+from .importers import ImportReport, import_contacts_csv, import_purchases_csv
+from .models import Contact, ContactStats, Interaction, InteractionKind, Purchase
+from .parsing import contact_from_fields, parse_amount, parse_date
+from .plugins import PluginManager, connector_classes, get_plugin_manager, plugin_info
+from .store.codec import to_jsonable
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
+
+Progressed = Callable[[int, int | None], None]  # (done, total or None when unknown)
+
+
+class CliContext:
+    """``ctx.obj`` of every command: the ``--db`` choice and the workspace, opened once."""
+
+    def __init__(self, db_url: str | None) -> None:
+        self.db_url = db_url
+        self._workspace: Workspace | None = None
+
+    def workspace(self) -> Workspace:
+        """The workspace for ``--db`` (else RELATIONKIT_DB or the config), closed at exit."""
+        if self._workspace is None:
+            get_plugin_manager()  # a broken plugin stops the command before anything changes
+            self._workspace = relationkit.open(self.db_url)
+            click.get_current_context().find_root().call_on_close(self._workspace.close)
+        return self._workspace
+
+
+class MainGroup(click.Group):
+    """Built-in commands, then those plugins add; a RelationkitError becomes a message."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plugin_commands_of: tuple[PluginManager, dict[str, click.Command]] | None = None
+
+    def _plugin_commands(self) -> dict[str, click.Command]:
+        """What ``register_commands`` adds, collected once per plugin manager."""
+        try:
+            pm = get_plugin_manager()
+        except PluginError as exc:
+            click.echo(f"Warning: plugin commands are unavailable: {exc}", err=True)
+            return {}
+        if self._plugin_commands_of is None or self._plugin_commands_of[0] is not pm:
+            collector = click.Group()
+            pm.hook.register_commands(cli=collector)
+            added = {n: c for n, c in collector.commands.items() if n not in self.commands}
+            self._plugin_commands_of = (pm, added)
+        return self._plugin_commands_of[1]
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._plugin_commands()})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return super().get_command(ctx, cmd_name) or self._plugin_commands().get(cmd_name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RelationkitError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+# -- output helpers ------------------------------------------------------------------------------
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, timedelta):
+        return value.days
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _print_json(data: object) -> None:
+    click.echo(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False, default=_json_default))
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _print_table(columns: Sequence[str], rows: Iterable[Sequence[object]], title: str = "") -> None:
+    """A rich table on a terminal; tab-separated lines with a header row otherwise."""
+    cells = [[_cell(v) for v in row] for row in rows]
+    console = Console()
+    if console.is_terminal:
+        table = Table(*columns, title=title or None, title_justify="left")
+        for row in cells:
+            table.add_row(*(Text(v) for v in row))
+        console.print(table)
+        return
+    if title:
+        click.echo(f"# {title}")
+    for row in [list(columns), *cells]:
+        click.echo("\t".join(v.replace("\t", " ").replace("\n", " ") for v in row))
+
+
+@contextmanager
+def _progress(description: str) -> Iterator[Progressed]:
+    """A progress bar on stderr while the block runs (nothing when stderr is not a terminal)."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield lambda _done, _total: None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _money(amount: Decimal, currency: str = "") -> str:
+    return f"{amount:,.2f} {currency}".strip()
+
+
+def _contact_json(contact: Contact) -> dict[str, Any]:
+    return {"id": contact.id, "name": contact.name, **contact.field_values()}
+
+
+def _ref_label(contact: Contact) -> str:
+    return f"{contact.name} ({contact.id})"
+
+
+# -- parameters ----------------------------------------------------------------------------------
+
+
+def _mapping(values: Sequence[str]) -> dict[str, str]:
+    """``--map COLUMN=field`` options as a dict (COLUMN as in the file's header row)."""
+    mapping = {}
+    for item in values:
+        column, sep, target = item.partition("=")
+        if not sep or not column.strip() or not target.strip():
+            raise click.BadParameter(f"{item!r} is not COLUMN=field", param_hint="--map")
+        mapping[column.strip()] = target.strip()
+    return mapping
+
+
+# -- the group -----------------------------------------------------------------------------------
+
+
+@click.group(cls=MainGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(relationkit.__version__, "--version", "-V", prog_name="relationkit")
+@click.option(
+    "--db",
+    "db_url",
+    metavar="URL",
+    help="Database URL (sqlite:///crm.db, postgresql://...). "
+    "Default: RELATIONKIT_DB, else db_url in the config file, else the user data directory.",
+)
+@click.pass_context
+def main(ctx: click.Context, db_url: str | None) -> None:
+    """relationkit: know your customers like a good shopkeeper does.
+
+    One record of each customer, what they bought and every interaction, kept in sync with the
+    tools you already use. Run `relationkit demo` to see it on a sample shop.
+    """
+    ctx.obj = CliContext(db_url)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def plugins(as_json: bool) -> None:
+    """List the loaded plugins and the hooks each implements."""
+    info = plugin_info()
+    if as_json:
+        _print_json(info)
+        return
+    _print_table(
+        ("Plugin", "Package", "Version", "Hooks"),
+        [(p["name"], p["package"], p["version"], p["hooks"]) for p in info],
+    )
+
+
+# -- contacts ------------------------------------------------------------------------------------
+
+
+@main.group()
+def contacts() -> None:
+    """List, show, add and edit contacts."""
+
+
+def _contact_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The field options shared by ``contacts add`` and ``contacts edit``."""
+    options = [
+        click.option("--email", "emails", multiple=True, help="Email address (repeatable)."),
+        click.option("--phone", "phones", multiple=True, help="Phone number (repeatable)."),
+        click.option("--company", help="Company or organisation."),
+        click.option("--position", help="Job title."),
+        click.option("--birthday", help="1984-03-14, or --03-14 without the year, or 14 March."),
+        click.option("--anniversary", help="A date worth remembering, like --birthday."),
+        click.option("--address", help="Postal address on one line."),
+        click.option("--notes", help="Free-text notes."),
+        click.option("--tag", "tags", multiple=True, help="Tag (repeatable)."),
+        click.option("--interest", "interests", multiple=True, help="Interest (repeatable)."),
+        click.option("--channel", "preferred_channel", help="email, phone, sms, post, in_person."),
+        click.option(
+            "--marketing/--no-marketing", default=None, help="Agreed to marketing or not."
+        ),
+        click.option("--do-not-contact/--may-contact", default=None, help="Never reach out."),
+        click.option("--linkedin", "linkedin_url", help="LinkedIn profile URL."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _given(fields: dict[str, Any]) -> dict[str, Any]:
+    """The options actually given (unset options are None or an empty tuple)."""
+    return {
+        k: list(v) if isinstance(v, tuple) else v for k, v in fields.items() if v not in (None, ())
+    }
+
+
+@contacts.command("list")
+@click.option("--tag", help="Only contacts with this tag.")
+@click.option(
+    "--search", "-s", "text", metavar="TEXT", help="Name, email, phone or company contains."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def contacts_list(obj: CliContext, tag: str | None, text: str | None, as_json: bool) -> None:
+    """List contacts, by name."""
+    found = obj.workspace().find_contacts(text, tag=tag)
+    if as_json:
+        _print_json([_contact_json(c) for c in found])
+        return
+    _print_table(
+        ("ID", "Name", "Email", "Phone", "Company", "Tags"),
+        [(c.id, c.name, c.email, c.phone, c.company, c.tags) for c in found],
+    )
+
+
+@contacts.command("show")
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def contacts_show(obj: CliContext, ref: str, as_json: bool) -> None:
+    """Show one contact (REF: id, email or phone) with figures and recent history."""
+    ws = obj.workspace()
+    contact = ws.get_contact(ref)
+    stats = ws.stats(contact)
+    purchases = ws.purchases(contact)[-5:][::-1]
+    interactions = ws.interactions(contact)[-5:][::-1]
+    if as_json:
+        _print_json(
+            {
+                "contact": _contact_json(contact),
+                "stats": stats,
+                "recent_purchases": purchases,
+                "recent_interactions": interactions,
+            }
+        )
+        return
+    consent = contact.consent
+    marketing = {True: "yes", False: "no", None: "not asked"}[consent.marketing]
+    details = [
+        ("Emails", ", ".join(contact.emails)),
+        ("Phones", ", ".join(contact.phones)),
+        ("Company", " · ".join(p for p in (contact.company, contact.position) if p)),
+        ("Birthday", contact.birthday and contact.birthday.iso()),
+        ("Anniversary", contact.anniversary and contact.anniversary.iso()),
+        ("Address", contact.address and contact.address.one_line()),
+        ("Tags", ", ".join(contact.tags)),
+        ("Interests", ", ".join(contact.interests)),
+        ("Channel", contact.preferred_channel and contact.preferred_channel.value),
+        ("Marketing", "do not contact" if consent.do_not_contact else marketing),
+        ("LinkedIn", contact.linkedin_url),
+        ("Notes", contact.notes),
+    ]
+    click.echo(f"{contact.name}  ({contact.id})")
+    for label, value in details:
+        if value:
+            click.echo(f"  {label + ':':<13}{value}")
+    gap = f"{stats.typical_gap.days} days" if stats.typical_gap else "-"
+    click.echo(
+        f"  {'Purchases:':<13}{stats.purchase_count} · total {_money(stats.total_spend)} · "
+        f"last 12 months {_money(stats.spend_12m)} · typical gap {gap}"
+    )
+    click.echo(f"  {'Last touch:':<13}{stats.last_touch or 'never'}")
+    if purchases:
+        _print_table(
+            ("Date", "Amount", "Category", "Items", "Note"),
+            [
+                (p.date, _money(p.amount, p.currency), p.category, p.items, p.note)
+                for p in purchases
+            ],
+            title="Recent purchases",
+        )
+    if interactions:
+        _print_table(
+            ("Date", "Kind", "Summary"),
+            [(i.date, i.kind.value, i.summary) for i in interactions],
+            title="Recent interactions",
+        )
+
+
+@contacts.command("add")
+@click.argument("name")
+@_contact_options
+@click.pass_obj
+def contacts_add(obj: CliContext, name: str, **fields: Any) -> None:
+    """Add a contact; someone who shares an email, phone or LinkedIn URL is updated instead."""
+    ws = obj.workspace()
+    draft, problems = contact_from_fields(
+        {"name": name, **_given(fields)}, region=ws.config.region, source="cli"
+    )
+    if problems:
+        raise problems[0]
+    result = ws.upsert(draft, source="cli")
+    verb = {"created": "Added", "updated": "Updated", "unchanged": "Already known:"}[result.action]
+    click.echo(f"{verb} {_ref_label(result.contact)}")
+    for candidate in result.review:
+        click.echo(f"Possible duplicate to review: {candidate.a} / {candidate.b}")
+
+
+@contacts.command("edit")
+@click.argument("ref")
+@click.option("--name", help="Full name.")
+@_contact_options
+@click.pass_obj
+def contacts_edit(obj: CliContext, ref: str, **fields: Any) -> None:
+    """Change a contact's fields (REF: id, email or phone); list options replace the list."""
+    given = _given(fields)
+    if not given:
+        raise click.UsageError("nothing to change: give at least one option, such as --company")
+    contact = obj.workspace().update_contact(ref, source="cli", **given)
+    click.echo(f"Updated {_ref_label(contact)}")
+
+
+# -- purchases and interactions -----------------------------------------------------------------
+
+
+@main.group()
+def purchases() -> None:
+    """Record purchases."""
+
+
+_DATE_HELP = "When: 2026-05-02, 5/2/2026, 2 May 2026 (default: today)."
+
+
+@purchases.command("add", context_settings={"ignore_unknown_options": True})
+@click.argument("ref")
+@click.argument("amount")
+@click.option("--date", "on", help=_DATE_HELP)
+@click.option("--category", default="", help="What kind of thing (mowers, seeds, service).")
+@click.option("--items", default="", help="What exactly.")
+@click.option("--currency", help="Three-letter code (default: the configured currency).")
+@click.option("--note", default="", help="Anything worth remembering.")
+@click.pass_obj
+def purchases_add(
+    obj: CliContext,
+    ref: str,
+    amount: str,
+    on: str | None,
+    category: str,
+    items: str,
+    currency: str | None,
+    note: str,
+) -> None:
+    """Record that REF (id, email or phone) bought something for AMOUNT.
+
+    AMOUNT as written on the receipt ($1,240.50, 12.5, EUR 30); a negative one is a refund.
+    """
+    ws = obj.workspace()
+    value, code = parse_amount(amount, currency=currency or ws.config.currency)
+    purchase = ws.record_purchase(
+        ref,
+        value,
+        on=parse_date(on, region=ws.config.region) if on else None,
+        currency=code,
+        category=category,
+        items=items,
+        note=note,
+        source="cli",
+    )
+    who = ws.get_contact(purchase.contact_id)
+    spent = _money(purchase.amount, purchase.currency)
+    click.echo(f"Recorded {spent} on {purchase.date} for {who.name}")
+
+
+@main.group()
+def interactions() -> None:
+    """Log interactions: visits, calls, emails, notes."""
+
+
+@interactions.command("add")
+@click.argument("ref")
+@click.argument("kind", type=click.Choice([k.value for k in InteractionKind], case_sensitive=False))
+@click.argument("summary", required=False, default="")
+@click.option("--date", "on", help=_DATE_HELP)
+@click.pass_obj
+def interactions_add(obj: CliContext, ref: str, kind: str, summary: str, on: str | None) -> None:
+    """Log a KIND of interaction with REF (id, email or phone), with an optional SUMMARY."""
+    ws = obj.workspace()
+    day = parse_date(on, region=ws.config.region) if on else None
+    interaction = ws.record_interaction(ref, kind, summary, on=day, source="cli")
+    who = ws.get_contact(interaction.contact_id)
+    click.echo(f"Logged {interaction.kind.value} on {interaction.date} with {who.name}")
+
+
+# -- import and export ---------------------------------------------------------------------------
+
+
+# What each count of an ImportReport means, for contacts and for purchases.
+_CONTACT_COUNTS = (
+    ("created", "created"),
+    ("updated", "updated"),
+    ("unchanged", "unchanged"),
+    ("merged", "combined with an earlier row"),
+    ("needs_review", "possible duplicates to review"),
+    ("rejected", "rejected"),
+)
+_PURCHASE_COUNTS = (
+    ("created", "recorded"),
+    ("unchanged", "already recorded"),
+    ("needs_review", "matched no customer"),
+    ("rejected", "rejected"),
+)
+
+
+def _print_import_report(report: ImportReport, counts: Sequence[tuple[str, str]]) -> None:
+    click.echo(", ".join(f"{label}: {getattr(report, name)}" for name, label in counts))
+    if report.problems:
+        _print_table(
+            ("File", "Row", "Column", "Value", "Why"),
+            [(p.file, p.row, p.column, p.value, p.why) for p in report.problems],
+            title=f"{len(report.problems)} problem(s)",
+        )
+
+
+@main.group("import")
+def import_() -> None:
+    """Import contacts or purchases from CSV files."""
+
+
+_MAP_HELP = "Read COLUMN as FIELD, overriding the header guess (repeatable): --map 'E-mail=email'."
+
+
+@import_.command("csv")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD", help=_MAP_HELP)
+@click.option("--dry-run", is_flag=True, help="Report what would happen; change nothing.")
+@click.pass_obj
+def import_csv(obj: CliContext, file: Path, maps: tuple[str, ...], dry_run: bool) -> None:
+    """Import contacts from a CSV FILE (columns recognised by their headers)."""
+    ws = obj.workspace()
+    with _progress(f"Importing {file.name}") as progress:
+        report = import_contacts_csv(
+            ws, file, mapping=_mapping(maps), dry_run=dry_run, progress=progress
+        )
+    if dry_run:
+        click.echo("Dry run: nothing was changed.")
+    _print_import_report(report, _CONTACT_COUNTS)
+
+
+@import_.command("purchases")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD", help=_MAP_HELP)
+@click.option(
+    "--unmatched",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the lines that matched no customer to this CSV file, to fix and import again.",
+)
+@click.pass_obj
+def import_purchases(
+    obj: CliContext, file: Path, maps: tuple[str, ...], unmatched: Path | None
+) -> None:
+    """Import purchases from a CSV FILE, each matched to its customer by email, phone or name.
+
+    Importing the same lines again records nothing twice.
+    """
+    ws = obj.workspace()
+    with _progress(f"Importing {file.name}") as progress:
+        report = import_purchases_csv(ws, file, mapping=_mapping(maps), progress=progress)
+    _print_import_report(report, _PURCHASE_COUNTS)
+    if unmatched is not None and report.unmatched:
+        report.write_unmatched(unmatched)
+        click.echo(f"Wrote {len(report.unmatched)} unmatched line(s) to {unmatched}")
+
+
+@contextmanager
+def _output(file: Path | None) -> Iterator[IO[str]]:
+    """FILE opened for writing (newlines written as given), or stdout for none or ``-``."""
+    if file is None or str(file) == "-":
+        yield sys.stdout
+        return
+    with file.open("w", encoding="utf-8", newline="") as handle:
+        yield handle
+
+
+@main.group()
+def export() -> None:
+    """Export contacts as CSV or vCard."""
+
+
+@export.command("csv")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def export_csv(obj: CliContext, file: Path | None) -> None:
+    """Write every contact to a CSV FILE (default: standard output)."""
+    ws = obj.workspace()
+    with _progress("Exporting"), _output(file) as handle:
+        count = exporters.export_csv(ws, handle)
+    click.echo(f"Wrote {count} contact(s) to {file or 'standard output'}", err=True)
+
+
+@export.command("vcard")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--version",
+    "version",
+    type=click.Choice(["3.0", "4.0"]),
+    default="3.0",
+    show_default=True,
+    help="vCard version (3.0 for most phones, 4.0 for newer software).",
+)
+@click.pass_obj
+def export_vcard(obj: CliContext, file: Path | None, version: str) -> None:
+    """Write every contact to a vCard FILE (default: standard output)."""
+    ws = obj.workspace()
+    with _progress("Exporting"), _output(file) as handle:
+        count = exporters.export_vcard(ws, handle, version=version)
+    click.echo(f"Wrote {count} vCard(s) to {file or 'standard output'}", err=True)
+
+
+# -- duplicates ----------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--limit", type=click.IntRange(min=1), help="Show at most N pairs.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def duplicates(obj: CliContext, limit: int | None, as_json: bool) -> None:
+    """List likely duplicates, most likely first; then `merge A B` or `not-duplicate A B`."""
+    ws = obj.workspace()
+    with _progress("Looking for duplicates"):
+        pairs = ws.duplicates()[:limit]
+        names = {cid: ws.get_contact(cid).name for pair in pairs for cid in (pair.a, pair.b)}
+    if as_json:
+        _print_json(
+            [
+                {
+                    "a": {"id": p.a, "name": names[p.a]},
+                    "b": {"id": p.b, "name": names[p.b]},
+                    "score": round(p.score, 3),
+                    "reasons": p.reasons,
+                }
+                for p in pairs
+            ]
+        )
+        return
+    if not pairs:
+        click.echo("No likely duplicates.")
+        return
+    _print_table(
+        ("Score", "A", "B", "Why"),
+        [
+            (f"{p.score:.2f}", f"{names[p.a]} ({p.a})", f"{names[p.b]} ({p.b})", p.reasons)
+            for p in pairs
+        ],
+    )
+
+
+@main.command()
+@click.argument("a")
+@click.argument("b")
+@click.pass_obj
+def merge(obj: CliContext, a: str, b: str) -> None:
+    """Merge contacts A and B into one (ids, emails or phones); nothing is lost."""
+    ws = obj.workspace()
+    first, second = ws.get_contact(a), ws.get_contact(b)
+    survivor = ws.merge(first, second)
+    absorbed = second if survivor.id == first.id else first
+    click.echo(f"Merged {_ref_label(absorbed)} into {_ref_label(survivor)}")
+
+
+@main.command("not-duplicate")
+@click.argument("a")
+@click.argument("b")
+@click.pass_obj
+def not_duplicate(obj: CliContext, a: str, b: str) -> None:
+    """Remember that A and B are different people (never suggested again)."""
+    ws = obj.workspace()
+    first, second = ws.get_contact(a), ws.get_contact(b)
+    ws.not_duplicate(first, second)
+    click.echo(f"Noted: {_ref_label(first)} and {_ref_label(second)} are different people")
+
+
+# -- sync ----------------------------------------------------------------------------------------
+
+
+_SYNC_COLUMNS = (
+    ("Connector", "name"),
+    ("Pulled", "pulled"),
+    ("Created", "created"),
+    ("Updated", "updated"),
+    ("Unchanged", "unchanged"),
+    ("Conflicts", "conflicts"),
+    ("Removed there", "removed"),
+    ("Pushed new", "pushed_created"),
+    ("Pushed changes", "pushed_updated"),
+    ("Pushed deletes", "pushed_deleted"),
+    ("To review", "needs_review"),
+    ("Errors", "errors"),
+)
+
+
+@main.command()
+@click.option("--only", metavar="NAME,NAME", help="Sync only these connectors.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@click.pass_obj
+def sync(obj: CliContext, only: str | None, dry_run: bool) -> None:
+    """Sync with every enabled connector (see `relationkit doctor` for what is configured)."""
+    names = [n.strip() for n in only.split(",") if n.strip()] if only else None
+    ws = obj.workspace()
+    with _progress("Syncing"):
+        report = ws.sync(only=names, dry_run=dry_run)
+    if dry_run:
+        click.echo("Dry run: nothing was changed; the pushes are what would be written.")
+    _print_table(
+        [header for header, _ in _SYNC_COLUMNS],
+        [[getattr(c, name) for _, name in _SYNC_COLUMNS] for c in report.connectors.values()],
+    )
+    for message in report.messages:
+        click.echo(message)
+    for problem in report.problems:
+        click.echo(f"Problem: {problem}")
+    if not report.ok:
+        raise click.ClickException("some connectors failed; see the messages above")
+
+
+# -- doctor --------------------------------------------------------------------------------------
+
+
+class _Checks:
+    """Findings printed as they come: ✓ fine, ! worth knowing, ✗ to fix (with how)."""
+
+    def __init__(self) -> None:
+        self.problems = 0
+
+    def ok(self, message: str) -> None:
+        click.echo(f"✓ {message}")
+
+    def note(self, message: str) -> None:
+        click.echo(f"! {message}")
+
+    def fail(self, message: str, fix: str) -> None:
+        self.problems += 1
+        click.echo(f"✗ {message}\n  fix: {fix}")
+
+
+def _check_config(checks: _Checks) -> Config | None:
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        checks.fail(str(exc), "correct the file, or point RELATIONKIT_CONFIG at another one")
+        return None
+    if config.path:
+        checks.ok(f"config file {config.path} read")
+    else:
+        checks.ok(f"no config file at {config_path()}; using the defaults")
+    return config
+
+
+def _check_database(checks: _Checks, url: str) -> bool:
+    """True when the database exists at the schema this relationkit expects (opening it then
+    changes nothing); a missing, older or unreachable one is reported and gives False."""
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .store.database import alembic_config, create_db_engine, current_revision, head_revision
+
+    parsed = make_url(url)
+    shown = parsed.render_as_string(hide_password=True)
+    on_disk = parsed.get_backend_name() == "sqlite" and parsed.database not in (
+        None,
+        "",
+        ":memory:",
+    )
+    if on_disk and not Path(str(parsed.database)).expanduser().exists():
+        checks.ok(f"database {shown} does not exist yet; the first command creates it")
+        return False
+    try:
+        engine = create_db_engine(url)
+        try:
+            revision = current_revision(engine)
+        finally:
+            engine.dispose()
+    except SQLAlchemyError as exc:
+        checks.fail(
+            f"cannot open database {shown}: {exc.__class__.__name__}: {exc}",
+            "check --db, RELATIONKIT_DB or db_url in the config file, and that the server is up",
+        )
+        return False
+    scripts = ScriptDirectory.from_config(alembic_config())
+    known = {script.revision for script in scripts.walk_revisions()}
+    if revision == head_revision():
+        checks.ok(f"database {shown} is up to date (revision {revision})")
+        return True
+    if revision is None or revision in known:
+        checks.note(f"database {shown} is at revision {revision}; the next command upgrades it")
+    else:
+        checks.fail(
+            f"database {shown} is at revision {revision}, written by a newer relationkit",
+            "upgrade relationkit (pip install -U relationkit)",
+        )
+    return False
+
+
+def _check_plugins(checks: _Checks) -> dict[str, type] | None:
+    """The connector classes, when every plugin loads."""
+    try:
+        names = [p["name"] for p in plugin_info()]
+        known = connector_classes()
+    except PluginError as exc:
+        checks.fail(str(exc), "upgrade or uninstall that plugin, or set RELATIONKIT_LOAD_PLUGINS")
+        return None
+    checks.ok(f"{len(names)} plugin(s) loaded: {', '.join(names) or 'none'}")
+    return known
+
+
+def _check_connectors(
+    checks: _Checks, config: Config, known: dict[str, type], ws: Workspace | None
+) -> None:
+    """Each enabled connector is installed and, with a usable database, passes its own check."""
+    for name in config.enabled_connectors():
+        if name not in known:
+            checks.fail(
+                f"connector {name!r} is configured but no installed plugin provides it "
+                f"(installed: {', '.join(known) or 'none'})",
+                f"install its plugin, or remove [connectors.{name}] from {config.path}",
+            )
+            continue
+        if ws is None:
+            checks.ok(f"connector {name} is installed (its set-up is checked once the database is)")
+            continue
+        try:
+            connector = known[name](ws, config.connector(name))
+            try:
+                problems = connector.check()
+            finally:
+                connector.close()
+        except RelationkitError as exc:
+            problems = [str(exc)]
+        for problem in problems:
+            checks.fail(problem, f"correct [connectors.{name}] in {config.path}")
+        if not problems:
+            checks.ok(f"connector {name} is installed and set up")
+
+
+@main.command()
+@click.pass_obj
+def doctor(obj: CliContext) -> None:
+    """Check the configuration, database, plugins and connectors; say what to fix."""
+    checks = _Checks()
+    config = _check_config(checks)
+    url = obj.db_url or (config.db_url if config else default_db_url())
+    database_ready = _check_database(checks, url)
+    known = _check_plugins(checks)
+    if config is not None and known is not None:
+        if database_ready:
+            with relationkit.open(url, config=config) as ws:
+                _check_connectors(checks, config, known, ws)
+        else:
+            _check_connectors(checks, config, known, None)
+    if checks.problems:
+        click.echo(f"{checks.problems} problem(s) to fix.")
+        raise SystemExit(1)
+    click.echo("Everything looks fine.")
+
+
+@main.command()
+@click.option("--port", type=int, default=0, show_default=True, help="Port to listen on (0: any free).")
+@click.option("--seed", default="empty", show_default=True, help="Data to start with (empty, demo).")
+def emulator(port: int, seed: str) -> None:
+    """Run the local Google API emulator until Ctrl-C (for offline tests and trying things)."""
+    from .testing.emulator import serve_forever
+
+    serve_forever(port=port, seed=seed)
+
+
+# -- demo ----------------------------------------------------------------------------------------
+
+
+def _sample(name: str) -> Path:
+    return Path(str(resources.files("relationkit") / "data" / name))
+
+
+def _demo_import(ws: Workspace) -> None:
+    for title, importer, name, counts in (
+        ("customers", import_contacts_csv, "sample_customers.csv", _CONTACT_COUNTS),
+        ("purchases", import_purchases_csv, "sample_purchases.csv", _PURCHASE_COUNTS),
+    ):
+        click.secho(f"\nImporting the shop's {title} ({name})", bold=True)
+        with _progress(f"Importing {title}") as progress:
+            report = importer(ws, _sample(name), progress=progress)
+        _print_import_report(report, counts)
+
+
+def _demo_customers(ws: Workspace) -> None:
+    today = date.today()
+    people = list(ws.contacts())
+    bought: dict[str, list[Purchase]] = defaultdict(list)
+    touched: dict[str, list[Interaction]] = defaultdict(list)
+    for purchase in ws.purchases():
+        bought[purchase.contact_id].append(purchase)
+    for interaction in ws.interactions():
+        touched[interaction.contact_id].append(interaction)
+    figures = [(c, ContactStats.compute(bought[c.id], touched[c.id], today)) for c in people]
+    revenue = sum((s.total_spend for _, s in figures), Decimal(0))
+    click.secho(f"\n{len(people)} customers, {_money(revenue)} in sales", bold=True)
+    top = sorted(figures, key=lambda pair: pair[1].total_spend, reverse=True)[:5]
+    _print_table(
+        ("Customer", "Spent", "Last 12 months", "Purchases", "Last purchase"),
+        [
+            (c.name, _money(s.total_spend), _money(s.spend_12m), s.purchase_count, s.last_purchase)
+            for c, s in top
+        ],
+        title="Top spenders",
+    )
+    soon = sorted((c.birthday.next_occurrence(today), c.name) for c in people if c.birthday)[:5]
+    _print_table(("Birthday", "Customer"), soon, title="Next birthdays")
+    quiet = [c for c, s in figures if s.last_touch and (today - s.last_touch).days > 365]
+    click.echo(f"{len(quiet)} customer(s) not seen for more than a year.")
+    pairs = ws.duplicates()
+    click.echo(f"{len(pairs)} likely duplicate pair(s) to review (`relationkit duplicates`).")
+
+
+# The demo's steps, in order: each gets the demo workspace and prints what it shows.
+DEMO_STEPS: tuple[Callable[[Workspace], None], ...] = (_demo_import, _demo_customers)
+
+
+@main.command()
+def demo() -> None:
+    """Show relationkit on a sample garden & mower shop (in a temporary database).
+
+    Ignores --db and the config file, and runs only the built-in plugins: nothing of yours is
+    touched.
+    """
+    from .plugins import builtins_only
+
+    with tempfile.TemporaryDirectory(prefix="relationkit-demo-") as folder, builtins_only():
+        url = f"sqlite:///{Path(folder) / 'demo.db'}"
+        ws = relationkit.open(url, config=Config(db_url=url))
+        try:
+            for step in DEMO_STEPS:
+                step(ws)
+        finally:
+            ws.close()

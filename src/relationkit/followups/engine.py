@@ -1,0 +1,83 @@
+"""Running the playbook: every enabled rule over the customers, then storing what is new.
+
+Consent and channel are decided here, once, for every rule (built-in or plugin):
+
+- a do-not-contact customer gets nothing at all, personal notes included;
+- a marketing follow-up needs ``consent.marketing is True``;
+- the channel is the customer's preferred one when their consent allows it and we can reach
+  them there, else the next best allowed, reachable one (:mod:`.channels`); with none, the
+  suggestion is dropped and counted in ``no_channel``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from .. import plugins
+from ..models import FollowUp
+from .channels import choose_channel
+from .context import PlaybookContext, load_context
+from .rule import Rule, rule_settings
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class GenerateResult:
+    """What one playbook run did."""
+
+    today: date
+    created: list[FollowUp] = field(default_factory=list)  # new follow-ups, now stored
+    suggested: Counter[str] = field(default_factory=Counter)  # per rule, before de-duplication
+    no_channel: Counter[str] = field(default_factory=Counter)  # per rule: no allowed channel
+    failed: dict[str, str] = field(default_factory=dict)  # rule name -> what went wrong
+
+
+def generate(ws: Workspace, today: date | None = None) -> GenerateResult:
+    """Run every enabled rule as of ``today`` and store the new follow-ups (known ones are
+    left as they are, with the owner's done, skipped and snoozed decisions)."""
+    today = today or date.today()
+    result = GenerateResult(today)
+    rules = plugins.rules()
+    settings = {rule.name: rule_settings(rule, ws.config.playbook.get(rule.name)) for rule in rules}
+    enabled = [rule for rule in rules if settings[rule.name]["enabled"]]
+    if not enabled:
+        return result
+    context = load_context(ws, today)
+    suggestions: list[FollowUp] = []
+    for rule in enabled:
+        suggestions += _run(rule, context.with_settings(settings[rule.name]), result)
+    result.created = ws.save_followups(suggestions)
+    return result
+
+
+def _run(rule: Rule, context: PlaybookContext, result: GenerateResult) -> list[FollowUp]:
+    """One rule's suggestions with consent applied and channels chosen. A failing rule (a
+    plugin's, say) is reported in the result instead of stopping the others."""
+    kept = []
+    try:
+        for followup in rule.generate(context):
+            contact = context.contacts.get(followup.contact_id)
+            if contact is None or contact.consent.do_not_contact:
+                continue
+            if followup.marketing and contact.consent.marketing is not True:
+                continue
+            result.suggested[rule.name] += 1
+            channel = choose_channel(contact, marketing=followup.marketing, hint=followup.channel)
+            if channel is None:
+                result.no_channel[rule.name] += 1
+                continue
+            followup.rule, followup.channel = rule.name, channel
+            kept.append(followup)
+    except Exception as exc:  # a broken rule must not cost the owner the whole digest
+        log.exception("follow-up rule %s failed", rule.name)
+        result.failed[rule.name] = f"{type(exc).__name__}: {exc}"
+        return []
+    return kept

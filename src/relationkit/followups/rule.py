@@ -1,0 +1,63 @@
+"""The rule interface: what a playbook rule is and what it is given to work with.
+
+A rule is any object with a ``name``, a ``title``, ``defaults`` (its settings and their default
+values) and ``generate(context)``. Built-in rules live in :mod:`relationkit.followups.rules`;
+a plugin adds its own through the ``register_rules(register)`` hook.
+
+Rules only say *who* and *why*: consent, do-not-contact and the channel are decided once, for
+every rule, by the engine (a rule may put the channel that suits its action best in
+``FollowUp.channel`` as a hint, such as ``POST`` for a handwritten note).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+
+from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    from ..models import FollowUp
+    from .context import PlaybookContext
+
+# Every rule has these settings, whatever its own defaults say.
+COMMON_DEFAULTS: dict[str, Any] = {"enabled": True}
+
+
+@runtime_checkable
+class Rule(Protocol):
+    """A playbook rule. ``name`` is its ``[playbook.<name>]`` table in the config file."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    defaults: ClassVar[dict[str, Any]]
+
+    def generate(self, context: PlaybookContext) -> Iterable[FollowUp]:
+        """The follow-ups this rule suggests today (the engine drops ones already known)."""
+        ...
+
+
+def rule_settings(rule: Rule, configured: dict[str, Any] | None) -> dict[str, Any]:
+    """The rule's defaults overlaid with its ``[playbook.<name>]`` table; unknown keys fail."""
+    defaults = {**COMMON_DEFAULTS, **rule.defaults}
+    configured = configured or {}
+    unknown = sorted(set(configured) - set(defaults))
+    if unknown:
+        known = ", ".join(sorted(defaults))
+        raise ConfigError(
+            f"[playbook.{rule.name}]: unknown setting(s) {', '.join(unknown)}; "
+            f"this rule knows {known} (see docs/playbook.md)"
+        )
+    return {**defaults, **configured}
+
+
+def fill(template: str, rule: str, setting: str, **values: Any) -> str:
+    """A wording template with ``{name}``-style fields filled in; a wrong field name says which."""
+    try:
+        return template.format_map(values)
+    except (KeyError, IndexError, ValueError) as exc:
+        fields = ", ".join("{" + name + "}" for name in sorted(values))
+        raise ConfigError(
+            f"[playbook.{rule}] {setting} = {template!r}: cannot fill it in ({exc}); "
+            f"use these fields: {fields}"
+        ) from exc

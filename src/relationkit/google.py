@@ -1,0 +1,257 @@
+"""The one place that builds Google API clients, for production code and for tests alike.
+
+With ``RELATIONKIT_GOOGLE_EMULATOR`` set (or an ``emulator`` URL passed), every request meant for
+``https://*.googleapis.com`` goes to that URL instead: the emulator in
+``relationkit.testing`` then plays Google. Rewriting happens in the HTTP layer, not through
+``client_options``, because googleapiclient's batch requests ignore ``api_endpoint``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import socket
+import threading
+from collections.abc import Callable
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+
+import google_auth_httplib2
+import gspread
+import httplib2
+from google.auth.credentials import AnonymousCredentials, Credentials
+from gspread.http_client import HTTPClient
+import requests
+import tenacity
+from requests import Response
+
+from relationkit.errors import AuthError, SyncError
+
+T = TypeVar("T")
+log = logging.getLogger("relationkit.google")
+
+EMULATOR_ENV = "RELATIONKIT_GOOGLE_EMULATOR"
+
+_GOOGLE_URL = re.compile(r"^https://[a-z0-9.-]*googleapis\.com(?=[/?]|$)")
+
+_services: dict[tuple[str, str, int, str | None], tuple[Any, Any]] = {}
+_services_lock = threading.Lock()
+
+
+def emulator_url() -> str | None:
+    """The emulator base URL from ``RELATIONKIT_GOOGLE_EMULATOR`` (None when unset or empty)."""
+    return os.environ.get(EMULATOR_ENV, "").rstrip("/") or None
+
+
+def rewrite(url: str, base: str) -> str:
+    """``https://people.googleapis.com/v1/x`` -> ``{base}/v1/x``; other URLs are left alone."""
+    return _GOOGLE_URL.sub(base.rstrip("/"), url, count=1)
+
+
+class _RewritingHttp(httplib2.Http):
+    """An ``httplib2.Http`` that sends Google API requests to the emulator."""
+
+    def __init__(self, base: str) -> None:
+        # No proxy from the environment: loopback traffic must not detour through one.
+        super().__init__(proxy_info=None)
+        self.base = base
+
+    def request(self, uri: str, method: str = "GET", *args: Any, **kwargs: Any) -> Any:
+        return super().request(rewrite(uri, self.base), method, *args, **kwargs)
+
+
+def build_service(
+    api: str, version: str, credentials: Credentials | None = None, *, emulator: str | None = None
+) -> Any:
+    """A googleapiclient service from the discovery document shipped with the library.
+
+    Built once per (api, version, credentials, emulator) in this process, because building costs
+    ~20 ms. ``emulator`` defaults to ``emulator_url()``. The service keeps one ``httplib2.Http``
+    (one kept-alive connection), which like httplib2 itself is not thread-safe: share a service
+    between threads only under a lock. Retries are not configured here.
+    """
+    from googleapiclient.discovery import build
+
+    base = emulator or emulator_url()
+    key = (api, version, id(credentials), base)
+    with _services_lock:
+        cached = _services.get(key)
+        if cached is not None:
+            return cached[1]
+        if base is None:
+            service = build(
+                api, version, credentials=credentials, static_discovery=True, cache_discovery=False
+            )
+        else:
+            http = google_auth_httplib2.AuthorizedHttp(
+                credentials or AnonymousCredentials(), http=_RewritingHttp(base)
+            )
+            service = build(api, version, http=http, static_discovery=True, cache_discovery=False)
+        # The credentials are kept alongside so their id() is not reused while cached.
+        _services[key] = (credentials, service)
+        return service
+
+
+def clear_service_cache(*, emulator: str | None = None) -> None:
+    """Forget built services: all of them, or those talking to one stopped emulator."""
+    with _services_lock:
+        for key in [k for k in _services if emulator is None or k[3] == emulator]:
+            del _services[key]
+
+
+def gspread_client(
+    credentials: Credentials | None = None, *, emulator: str | None = None
+) -> gspread.Client:
+    """A ``gspread.Client``; with an emulator URL, one whose requests all go to the emulator."""
+    base = emulator or emulator_url()
+    if base is None:
+        if credentials is None:
+            raise AuthError(
+                "No Google credentials for Google Sheets: connect a Google account first, or set "
+                f"{EMULATOR_ENV} to use the emulator."
+            )
+        return gspread.Client(credentials)
+    return gspread.Client(
+        credentials or AnonymousCredentials(), http_client=_emulator_http_client(base)
+    )
+
+
+def _emulator_http_client(base: str) -> type[HTTPClient]:
+    class EmulatorHTTPClient(HTTPClient):
+        """gspread's one HTTP class, sending Sheets and Drive requests to the emulator."""
+
+        def __init__(self, auth: Any, session: Any = None) -> None:
+            super().__init__(auth, session)
+            # Skip proxy and .netrc lookups: they cost more than a loopback round trip.
+            self.session.trust_env = False
+
+        def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> Response:
+            return super().request(method, rewrite(endpoint, base), *args, **kwargs)
+
+    return EmulatorHTTPClient
+
+
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+RETRY_ATTEMPTS_ENV = "RELATIONKIT_RETRY_ATTEMPTS"
+DEFAULT_ATTEMPTS = 6
+MAX_WAIT_SECONDS = 64.0
+
+
+def http_status(exc: BaseException) -> int | None:
+    """The HTTP status of a googleapiclient ``HttpError`` or gspread ``APIError`` (else None)."""
+    resp = getattr(exc, "resp", None)  # googleapiclient.errors.HttpError
+    if resp is not None and getattr(resp, "status", None) is not None:
+        return int(resp.status)
+    response = getattr(exc, "response", None)  # gspread.exceptions.APIError, requests errors
+    code = getattr(response, "status_code", None)
+    return int(code) if code is not None else None
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    headers: Any = getattr(exc, "resp", None) or getattr(
+        getattr(exc, "response", None), "headers", None
+    )
+    if headers is None:
+        return None
+    value = headers.get("retry-after") or headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            from datetime import datetime, timezone
+
+            return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
+        except (TypeError, ValueError):
+            return None
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for what is worth retrying: 408/429/5xx answers, timeouts, dropped connections."""
+    status = http_status(exc)
+    if status is not None:
+        return status in RETRY_STATUSES
+    return isinstance(
+        exc,
+        (
+            TimeoutError,
+            socket.timeout,
+            ConnectionError,
+            httplib2.HttpLib2Error,
+            requests.ConnectionError,
+            requests.Timeout,
+        ),
+    )
+
+
+class _Wait(tenacity.wait.wait_base):
+    """Exponential backoff with jitter, or the server's ``Retry-After`` when it gives one."""
+
+    def __init__(self) -> None:
+        self.backoff = tenacity.wait_random_exponential(multiplier=0.5, max=MAX_WAIT_SECONDS)
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+        outcome = retry_state.outcome
+        exc = outcome.exception() if outcome is not None else None
+        after = _retry_after(exc) if exc is not None else None
+        if after is not None:
+            return min(after, MAX_WAIT_SECONDS)
+        return float(self.backoff(retry_state))
+
+
+def _attempts() -> int:
+    raw = os.environ.get(RETRY_ATTEMPTS_ENV, "")
+    try:
+        return max(1, int(raw)) if raw else DEFAULT_ATTEMPTS
+    except ValueError:
+        return DEFAULT_ATTEMPTS
+
+
+def call_with_retries(call: Callable[[], T], what: str, *, attempts: int | None = None) -> T:
+    """Run ``call`` (one Google API request), retrying transient failures with backoff.
+
+    429, 408 and 5xx answers, timeouts and dropped connections are retried up to ``attempts``
+    times in all (``RELATIONKIT_RETRY_ATTEMPTS``, default 6), waiting what ``Retry-After`` says or
+    an exponential backoff with jitter (at most 64 s). When they persist, raises
+    :class:`~relationkit.errors.SyncError` naming ``what`` (e.g. ``"Google Contacts: list
+    connections"``) and the last status. Other errors are raised unchanged at once. ``what`` must
+    not contain customer data: it goes into logs.
+    """
+
+    def before_sleep(state: tenacity.RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        log.warning(
+            "%s: %s, retry %d in %.1f s",
+            what,
+            _describe(exc),
+            state.attempt_number,
+            state.next_action.sleep if state.next_action else 0.0,
+        )
+
+    retrying = tenacity.Retrying(
+        retry=tenacity.retry_if_exception(is_transient),
+        wait=_Wait(),
+        stop=tenacity.stop_after_attempt(attempts or _attempts()),
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    try:
+        return retrying(call)
+    except Exception as exc:
+        if is_transient(exc):
+            raise SyncError(
+                f"{what}: Google kept failing ({_describe(exc)}) after "
+                f"{attempts or _attempts()} tries; nothing was lost, run the sync again later"
+            ) from exc
+        raise
+
+
+def _describe(exc: BaseException | None) -> str:
+    if exc is None:
+        return "no answer"
+    status = http_status(exc)
+    if status is not None:
+        return f"HTTP {status}"
+    return type(exc).__name__

@@ -1,0 +1,38 @@
+"""Identity: one stored form per value, keys that can't be shared, likely duplicates, and merging.
+
+- Normalisers give the one stored form of an email, phone, name or LinkedIn URL.
+- :func:`match_keys` lists the values no two contacts may share (the store enforces it).
+- :func:`find_duplicates` suggests pairs that are probably one person, with reasons.
+- :func:`merge_contacts` joins two contacts into one, losing nothing.
+"""
+
+from .keys import match_keys
+from .match import DEFAULT_THRESHOLD, DuplicateCandidate, find_duplicates
+from .merge import choose_survivor, merge_contacts
+from .normalise import (
+    NameParts,
+    fold,
+    name_key,
+    normalise_email,
+    normalise_linkedin_url,
+    normalise_phone,
+    parse_name,
+    split_phone,
+)
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "DuplicateCandidate",
+    "NameParts",
+    "choose_survivor",
+    "find_duplicates",
+    "fold",
+    "match_keys",
+    "merge_contacts",
+    "name_key",
+    "normalise_email",
+    "normalise_linkedin_url",
+    "normalise_phone",
+    "parse_name",
+    "split_phone",
+]

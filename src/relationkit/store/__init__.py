@@ -1,0 +1,1 @@
+"""The store: tables, codec, database set-up and migrations."""

@@ -1,0 +1,128 @@
+"""Turning model objects into JSON-able dicts and back (the store and the sync engine use this).
+
+The encoded form is stable and canonical (sorted keys, ISO dates, Decimal as strings), so two
+equal contacts encode to equal JSON and a hash of the encoding tells whether anything changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import fields, is_dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from ..models import (
+    Address,
+    Channel,
+    Consent,
+    Contact,
+    FamilyMember,
+    Milestone,
+    PartialDate,
+    Provenance,
+    SourceRef,
+)
+
+
+def to_jsonable(value: Any) -> Any:
+    """A JSON-able form of model values (dataclasses become dicts, dates ISO strings)."""
+    if isinstance(value, PartialDate):
+        return value.iso()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+def _partial(value: str | None) -> PartialDate | None:
+    return PartialDate.parse_iso(value) if value else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def field_from_jsonable(name: str, value: Any) -> Any:
+    """Decode one settable Contact field (see ``CONTACT_FIELDS``) from its JSON form."""
+    decoders = _FIELD_DECODERS.get(name)
+    return decoders(value) if decoders else value
+
+
+_FIELD_DECODERS: dict[str, Any] = {
+    "emails": list,
+    "phones": list,
+    "interests": list,
+    "tags": list,
+    "custom": dict,
+    "address": lambda v: Address(**v) if v else None,
+    "birthday": _partial,
+    "anniversary": _partial,
+    "milestones": lambda v: [Milestone(m["label"], PartialDate.parse_iso(m["date"])) for m in v or []],
+    "family": lambda v: [
+        FamilyMember(m["relation"], m["name"], _partial(m.get("birthday"))) for m in v or []
+    ],
+    "preferred_channel": lambda v: Channel(v) if v else None,
+    "consent": lambda v: Consent(
+        marketing=v.get("marketing"),
+        given_at=_dt(v.get("given_at")),
+        source=v.get("source", ""),
+        do_not_contact=bool(v.get("do_not_contact")),
+        channels=[Channel(c) for c in v.get("channels", [])],
+    )
+    if v
+    else Consent(),
+}
+
+
+def contact_to_dict(contact: Contact) -> dict[str, Any]:
+    return to_jsonable(contact)
+
+
+def contact_from_dict(data: dict[str, Any]) -> Contact:
+    contact = Contact(id=data["id"])
+    for name, value in data.items():
+        if name in ("id",):
+            continue
+        if name == "sources":
+            contact.sources = {
+                k: SourceRef(
+                    connector=s["connector"],
+                    external_id=s["external_id"],
+                    etag=s.get("etag", ""),
+                    last_seen=_dt(s.get("last_seen")),
+                    removed=bool(s.get("removed")),
+                )
+                for k, s in (value or {}).items()
+            }
+        elif name == "provenance":
+            contact.provenance = {
+                k: Provenance(p["source"], datetime.fromisoformat(p["at"])) for k, p in (value or {}).items()
+            }
+        elif name in ("created_at", "updated_at"):
+            setattr(contact, name, datetime.fromisoformat(value))
+        elif name == "merged_into":
+            contact.merged_into = value
+        else:
+            setattr(contact, name, field_from_jsonable(name, value))
+    return contact
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(to_jsonable(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def fingerprint(value: Any) -> str:
+    """A short hash of a value's canonical JSON: equal values, equal fingerprints."""
+    return hashlib.blake2b(canonical_json(value).encode(), digest_size=12).hexdigest()

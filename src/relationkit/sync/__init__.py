@@ -1,0 +1,86 @@
+"""Syncing relationkit with other tools: the engine, the connector contract, the status database.
+
+``Workspace.sync()`` calls :func:`sync_workspace`; plugin authors read
+:mod:`relationkit.sync.contract` and docs/sync.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete
+
+from ..errors import ConfigError, NotFound
+from ..store import schema as t
+from .contract import Change, Connector, Kind, Op, PullResult, PushResult, RemoteItem
+from .engine import SyncEngine
+from .report import ConnectorReport, Problem, SyncReport
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+
+def sync_workspace(
+    ws: Workspace,
+    only: Sequence[str] | None = None,
+    dry_run: bool = False,
+    full: bool = False,
+    force: bool = False,
+) -> SyncReport:
+    """Sync with every enabled connector (or ``only`` the ones named, enabled or not)."""
+    from ..plugins import connector_classes
+
+    classes = connector_classes()
+    names = list(only) if only else ws.config.enabled_connectors()
+    missing = [name for name in names if name not in classes]
+    if missing:
+        installed = ", ".join(classes) or "none"
+        problem = NotFound if only else ConfigError
+        raise problem(
+            f"no connector called {', '.join(missing)}; installed: {installed}. Install the plugin "
+            "that provides it, or fix the name in [connectors.<name>] of the config file"
+        )
+    connectors: list[Connector] = []
+    try:
+        for name in names:
+            connectors.append(classes[name](ws, ws.config.connector(name)))
+        return SyncEngine(ws).run(connectors, dry_run=dry_run, full=full, force=force)
+    finally:
+        for connector in connectors:
+            connector.close()
+
+
+def restore(ws: Workspace, connector: str, local_id: str) -> int:
+    """Let the next sync create again, in ``connector``, a record that was deleted there.
+
+    Returns how many removed records were released.
+    """
+    contact = ws.get_contact(local_id)
+    with ws.transaction() as conn:
+        released = conn.execute(
+            delete(t.sync_items).where(
+                t.sync_items.c.connector == connector,
+                t.sync_items.c.kind == Kind.CONTACT.value,
+                t.sync_items.c.local_id == contact.id,
+                t.sync_items.c.removed.is_(True),
+            )
+        ).rowcount
+    return int(released)
+
+
+__all__ = [
+    "Change",
+    "Connector",
+    "ConnectorReport",
+    "Kind",
+    "Op",
+    "Problem",
+    "PullResult",
+    "PushResult",
+    "RemoteItem",
+    "SyncEngine",
+    "SyncReport",
+    "restore",
+    "sync_workspace",
+]

@@ -1,0 +1,175 @@
+"""The connector contract: what a connector gives the sync engine and what it gets back.
+
+A connector is a thin translation layer between one tool (a sheet, an address book, a calendar)
+and relationkit's model. It lists what the tool holds (:meth:`Connector.pull`) and writes what the
+engine asks for (:meth:`Connector.push`). Everything else (diffing, per-item status, conflict
+rules, safety guards, identity) belongs to the engine in :mod:`relationkit.sync.engine`.
+
+Values travel in the JSON form of :mod:`relationkit.store.codec` (``to_jsonable``): a contact's
+``emails`` is a list of normalised addresses, its ``birthday`` an ISO partial date such as
+``"--03-14"``, its ``address`` a dict. A connector reads loose values in its tool (a sheet cell)
+into that form and reports what it cannot read in :attr:`RemoteItem.problems` instead of
+dropping the item. See docs/sync.md for the whole protocol and
+:mod:`relationkit.testing.contract` for the test suite every connector should pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..errors import InvalidValue
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+
+class Kind(StrEnum):
+    """What a remote item is."""
+
+    CONTACT = "contact"
+    PURCHASE = "purchase"
+    INTERACTION = "interaction"
+    FOLLOWUP = "followup"
+
+
+class Op(StrEnum):
+    """What a :class:`Change` asks the connector to do."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+@dataclass
+class RemoteItem:
+    """One record as the remote tool holds it.
+
+    ``fields`` holds model field names (``Contact`` fields for contacts) in JSON form, and only
+    the fields this record carries: a key that is absent is *unknown*, never *cleared* (a cleared
+    value is present and empty). ``local_id`` is the relationkit id the record carries (Google
+    ``clientData``, a sheet's id column, ``extendedProperties``); it lets the engine link the
+    record after a crash instead of creating a duplicate, so connectors must write it on push.
+    ``changed_at`` is when the record last changed, if the tool says (else the pull time counts).
+    A value that cannot be read goes to ``problems`` and is left out of ``fields``.
+    """
+
+    kind: Kind
+    external_id: str
+    etag: str = ""
+    fields: dict[str, Any] = field(default_factory=dict)
+    local_id: str | None = None
+    deleted: bool = False
+    changed_at: datetime | None = None
+    problems: list[InvalidValue] = field(default_factory=list)
+
+
+@dataclass
+class PullResult:
+    """What a pull found.
+
+    ``full`` is True when ``items`` is everything the remote holds (anything known but missing
+    was deleted there); False for an incremental listing of what changed since ``state``.
+    ``state`` is the new cursor (a sync token, a revision): the engine saves it in the same
+    transaction as the applied items, never before, and passes it to the next pull.
+    """
+
+    items: list[RemoteItem]
+    full: bool
+    state: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Change:
+    """One write the engine asks for.
+
+    ``fields`` carries the full desired values of every field the connector carries (so a
+    connector can write a whole record), ``changed`` names the ones that differ from what the
+    remote had. ``external_id`` and ``etag`` are None/empty for a create. A create or update must
+    store ``local_id`` in the remote record (see :attr:`RemoteItem.local_id`); an update of a
+    record that does not carry it yet (or carries a merged-away id) is sent with ``changed``
+    possibly empty just so that it does.
+    """
+
+    op: Op
+    kind: Kind
+    local_id: str
+    external_id: str | None
+    etag: str = ""
+    fields: dict[str, Any] = field(default_factory=dict)
+    changed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PushResult:
+    """The outcome of one :class:`Change`, in the order the changes were given.
+
+    ``external_id`` and ``etag`` are what the remote record has now (a connector may give a
+    record a new id, e.g. a CSV row that had none: the engine follows). ``fields`` is what the
+    remote now holds, when it says (a tool that trims or reformats); None means "as sent".
+    ``error`` is a plain message when this change failed (the others still count); the engine
+    retries it on the next sync.
+    """
+
+    local_id: str
+    external_id: str | None
+    etag: str = ""
+    fields: dict[str, Any] | None = None
+    error: str | None = None
+
+
+class Connector:
+    """Base class of every connector; subclass it and register it with ``register_connectors``.
+
+    Class attributes describe the connector: ``name`` (its config table
+    ``[connectors.<name>]`` and the ``source`` recorded on what it changes), ``description``,
+    ``kinds`` it syncs, ``fields`` (the ``Contact`` fields it can represent: any other field is
+    never read as cleared and never sent), ``can_delete`` (whether :meth:`push` accepts deletes),
+    ``read_only`` (a pull-only source such as an export file: nothing is pushed) and ``priority``
+    (who wins a conflict whose two changes happened at the same moment; settings may override it
+    with ``priority = <int>``; the owner's own UI, the sheet, should have the highest).
+
+    Settings common to every connector (the engine reads them): ``enabled``, ``priority``,
+    ``propagate_deletes`` (default false), ``max_removed_fraction`` (default 0.5) and
+    ``guard_min_items`` (default 10); everything else in the table is the connector's own.
+    """
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    kinds: ClassVar[frozenset[Kind]] = frozenset({Kind.CONTACT})
+    fields: ClassVar[frozenset[str]] = frozenset()
+    can_delete: ClassVar[bool] = False
+    read_only: ClassVar[bool] = False
+    priority: ClassVar[int] = 0
+
+    def __init__(self, workspace: Workspace, settings: dict[str, Any]) -> None:
+        self.workspace = workspace
+        self.settings = settings
+
+    def pull(self, state: dict[str, str], *, full: bool) -> PullResult:
+        """List what changed since ``state`` (everything when ``full`` or ``state`` is empty).
+
+        Must not write anything. A connector whose incremental cursor has expired (People API
+        ``EXPIRED_SYNC_TOKEN``, Calendar ``410``) returns a full listing with ``full=True``.
+        """
+        raise NotImplementedError
+
+    def push(self, changes: list[Change]) -> list[PushResult]:
+        """Apply ``changes`` (batching as the API allows); one result per change, same order.
+
+        A change that fails gets a result with ``error``; raising means the whole batch's outcome
+        is unknown (the engine then relies on :attr:`RemoteItem.local_id` on the next pull).
+        """
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release connections and files; called once after the sync."""
+
+    def check(self) -> list[str]:
+        """Problems with the set-up, in plain words, for ``relationkit doctor`` (empty: fine)."""
+        return []
+
+
+__all__ = ["Change", "Connector", "Kind", "Op", "PullResult", "PushResult", "RemoteItem"]

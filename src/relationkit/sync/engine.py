@@ -1,0 +1,194 @@
+"""The sync engine: pull every connector, check the guards, apply, then push every connector.
+
+1. Pull each connector (network only, nothing written).
+2. Check the safety guard of every full pull; if one trips, nothing at all is applied.
+3. Apply each pull in one transaction together with its new cursor: new remote records are
+   linked (by the relationkit id they carry, else by identity keys through ``Workspace.upsert``)
+   or created; changed ones are merged field by field (:mod:`relationkit.sync.conflicts`);
+   deleted ones are marked removed, never deleted here.
+4. Push to each connector what changed here since its last sync, batch by batch, saving each
+   batch's results at once.
+
+A crash anywhere leaves a state the next run converges from; docs/sync.md has the protocol.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from ..errors import ConfigError
+from ..models import utcnow
+from . import status
+from .apply import PullApplier
+from .contract import Connector, Kind, PullResult
+from .guards import check_full_pull
+from .local import LocalSide, local_sides
+from .push import plan_changes, save_results
+from .report import ConnectorReport, SyncReport
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+log = logging.getLogger("relationkit.sync")
+
+DEFAULT_BATCH_SIZE = 100
+
+
+class _DryRunDone(Exception):
+    """Raised at the end of a dry run so that its transaction rolls back."""
+
+
+@dataclass
+class _Pulled:
+    connector: Connector
+    result: PullResult
+    at: datetime
+
+
+class SyncEngine:
+    """Syncs a workspace with connectors: ``SyncEngine(ws).run([connector, ...])``."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.ws = workspace
+
+    def run(
+        self,
+        connectors: Sequence[Connector],
+        *,
+        dry_run: bool = False,
+        full: bool = False,
+        force: bool = False,
+    ) -> SyncReport:
+        """Sync once with every connector and report what happened.
+
+        ``full`` asks every connector for a complete listing instead of changes since the last
+        sync. ``dry_run`` works out and reports the same changes (the planned writes in
+        ``ConnectorReport.planned``) but writes nothing, here or remotely. ``force`` lets a pull
+        through that the safety guard would stop. Raises
+        :class:`~relationkit.errors.SafetyGuardTripped` (nothing applied); any other failure of
+        one connector is reported (``errors``) and the others go on.
+        """
+        report = SyncReport(dry_run=dry_run)
+        priorities = {c.name: _priority(c) for c in connectors}
+        sides = local_sides(self.ws, priorities)
+        if not dry_run:
+            self._run(connectors, sides, report, full=full, force=force)
+            return report
+        try:
+            with self.ws.transaction():
+                self._run(connectors, sides, report, full=full, force=force)
+                raise _DryRunDone
+        except _DryRunDone:
+            pass
+        return report
+
+    def _run(
+        self,
+        connectors: Sequence[Connector],
+        sides: dict[Kind, LocalSide],
+        report: SyncReport,
+        *,
+        full: bool,
+        force: bool,
+    ) -> None:
+        pulled = [p for c in connectors if (p := self._pull(c, report, full=full)) is not None]
+        if not force:
+            for p in pulled:
+                with self.ws.transaction() as conn:
+                    known = {
+                        k for k, s in status.load(conn, p.connector.name).items() if not s.removed
+                    }
+                check_full_pull(p.connector.name, p.result, known, p.connector.settings)
+        applied = {p.connector.name for p in pulled if self._apply(p, sides, report)}
+        for connector in connectors:
+            if connector.name in applied and not connector.read_only:
+                self._push(connector, sides, report)
+
+    def _pull(self, connector: Connector, report: SyncReport, *, full: bool) -> _Pulled | None:
+        report.of(connector.name)
+        with self.ws.transaction() as conn:
+            state = status.load_state(conn, connector.name)
+        at = utcnow()
+        try:
+            result = connector.pull(state, full=full or not state)
+        except Exception as exc:
+            _failed(report, connector.name, "pull", exc)
+            return None
+        log.info("%s: pulled %d items (full=%s)", connector.name, len(result.items), result.full)
+        return _Pulled(connector, result, at)
+
+    def _apply(self, pulled: _Pulled, sides: dict[Kind, LocalSide], report: SyncReport) -> bool:
+        """Apply one pull and save its cursor, all or nothing; False when it failed."""
+        name = pulled.connector.name
+        try:
+            with self.ws.transaction() as conn:
+                applier = PullApplier(
+                    conn,
+                    pulled.connector,
+                    sides,
+                    report,
+                    pulled_at=pulled.at,
+                    priority=_priority(pulled.connector),
+                )
+                applier.apply(pulled.result)
+        except Exception as exc:
+            report.connectors[name] = ConnectorReport(name)
+            _failed(report, name, "apply (nothing from it was kept)", exc)
+            return False
+        return True
+
+    def _push(
+        self,
+        connector: Connector,
+        sides: dict[Kind, LocalSide],
+        report: SyncReport,
+    ) -> None:
+        counts = report.of(connector.name)
+        settings = connector.settings
+        with self.ws.transaction() as conn:
+            changes = plan_changes(
+                conn,
+                connector,
+                sides,
+                propagate_deletes=bool(settings.get("propagate_deletes", False)),
+                notes=report.messages,
+            )
+        if report.dry_run:
+            counts.planned = changes
+            for change in changes:
+                field = f"pushed_{change.op.value}d"
+                setattr(counts, field, getattr(counts, field) + 1)
+            return
+        size = _int_setting(settings, "batch_size", DEFAULT_BATCH_SIZE)
+        for start in range(0, len(changes), size):
+            batch = changes[start : start + size]
+            try:
+                results = connector.push(batch)
+                if len(results) != len(batch):
+                    raise ValueError(f"{len(results)} results for {len(batch)} changes")
+            except Exception as exc:
+                _failed(report, connector.name, "push (the next sync links what was written)", exc)
+                return
+            with self.ws.transaction() as conn:
+                save_results(conn, connector, sides, batch, results, counts, report.messages)
+
+
+def _priority(connector: Connector) -> int:
+    return _int_setting(connector.settings, "priority", connector.priority)
+
+
+def _int_setting(settings: dict[str, object], key: str, default: int) -> int:
+    value = settings.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"[connectors] {key} = {value!r}: a whole number is needed")
+    return value
+
+
+def _failed(report: SyncReport, name: str, what: str, exc: Exception) -> None:
+    report.of(name).errors += 1
+    report.note(f"{name}: {what} failed: {type(exc).__name__}: {exc}")
+    log.warning("%s: %s failed: %s", name, what, type(exc).__name__)

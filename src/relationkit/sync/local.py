@@ -1,0 +1,343 @@
+"""The local side of a sync, one adapter per kind of record, so the engine stays generic.
+
+An adapter lists relationkit's records of its kind, gives their field values in JSON form and
+when each field last changed, applies remote values, and adopts a new remote record (links it
+to an existing record or creates one). Contacts go through ``Workspace.upsert`` (identity keys),
+follow-ups accept the owner's decisions made remotely (status, due date, snooze, note), and
+purchases and interactions are history: recorded once, never edited by a sync.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sqlalchemy import select, tuple_
+
+from .. import identity
+from ..errors import InvalidValue, NotFound
+from ..models import CONTACT_FIELDS, Contact, FollowUp, Interaction, Purchase, SourceRef, utcnow
+from ..store import schema as t
+from ..store.codec import contact_from_dict, field_from_jsonable, to_jsonable
+from .conflicts import Stamp
+from .contract import Connector, Kind, RemoteItem
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+IDENTITY_FIELDS = ("emails", "phones", "linkedin_url")
+
+
+class LocalSide:
+    """Base adapter: the operations the engine needs for one kind of record."""
+
+    kind: ClassVar[Kind]
+    appliable: ClassVar[frozenset[str]] = frozenset()  # fields a remote change may set locally
+    pushes_updates: ClassVar[bool] = True  # False for history, which is never edited
+
+    def __init__(self, workspace: Workspace, priorities: dict[str, int]) -> None:
+        self.ws = workspace
+        self.priorities = priorities
+
+    def carried(self, connector: Connector) -> tuple[str, ...]:
+        """The fields compared and pushed for ``connector``."""
+        raise NotImplementedError
+
+    def records(self) -> Iterable[Any]:
+        raise NotImplementedError
+
+    def find(self, local_id: str) -> Any | None:
+        """The record with this id (following merges), or None."""
+        raise NotImplementedError
+
+    def values(self, record: Any, names: Iterable[str]) -> dict[str, Any]:
+        return {name: to_jsonable(getattr(record, name)) for name in names}
+
+    def stamp(self, record: Any, name: str) -> Stamp:
+        raise NotImplementedError
+
+    def apply(self, record: Any, values: dict[str, Any], *, source: str, at: datetime) -> None:
+        """Set ``values`` (JSON form, only ``appliable`` fields) on ``record`` and store it."""
+
+    def adopt(
+        self, item: RemoteItem, *, source: str, at: datetime, contacts: dict[str, str]
+    ) -> Adopted:
+        """Link a new remote record to a local one, creating it when needed.
+
+        ``contacts`` maps the connector's contact external ids to local ids (for history).
+        """
+        raise NotImplementedError
+
+    def linked(
+        self, record: Any, source: str, external_id: str, etag: str, *, removed: bool = False
+    ) -> None:
+        """Note on the record where it lives in ``source`` and whether it is gone there."""
+
+    def should_push(self, record: Any, connector: str) -> bool:
+        """Whether a record not yet in ``connector`` should be created there."""
+        return True
+
+
+@dataclass
+class Adopted:
+    """What adopting a new remote record gave: the local record, and what happened."""
+
+    record: Any | None
+    action: str  # created, matched (an existing record, by identity), skipped
+    review: int = 0  # uncertain matches queued for the owner
+    why: str = ""  # why it was skipped
+
+
+class ContactSide(LocalSide):
+    """Contacts: per-field merge, identity-aware adoption, source references."""
+
+    kind = Kind.CONTACT
+    appliable = frozenset(CONTACT_FIELDS)
+
+    def carried(self, connector: Connector) -> tuple[str, ...]:
+        return tuple(f for f in CONTACT_FIELDS if f in connector.fields)
+
+    def records(self) -> Iterator[Contact]:
+        # Read through the open transaction: a dry run must see what its pulls applied.
+        query = select(t.contacts.c.data).where(t.contacts.c.merged_into.is_(None))
+        with self.ws.transaction() as conn:
+            rows = conn.execute(query.order_by(t.contacts.c.id)).all()
+        return (contact_from_dict(row.data) for row in rows)
+
+    def find(self, local_id: str) -> Contact | None:
+        try:
+            return self.ws.get_contact(local_id)
+        except NotFound:
+            return None
+
+    def stamp(self, record: Contact, name: str) -> Stamp:
+        provenance = record.provenance.get(name)
+        if provenance is None:
+            return Stamp(record.created_at, 0)
+        return Stamp(provenance.at, self.priorities.get(provenance.source, 0))
+
+    def apply(self, record: Contact, values: dict[str, Any], *, source: str, at: datetime) -> None:
+        changed = [
+            name
+            for name, value in values.items()
+            if record.set(name, field_from_jsonable(name, value), source=source, at=at)
+        ]
+        if changed:
+            self.ws.save_contact(record, changed=changed)
+            if set(changed) & set(IDENTITY_FIELDS):
+                self._review_clashes(record, source)
+
+    def adopt(
+        self, item: RemoteItem, *, source: str, at: datetime, contacts: dict[str, str]
+    ) -> Adopted:
+        draft = Contact()
+        for name, value in item.fields.items():
+            if name in self.appliable and value not in (None, "", [], {}):
+                draft.set(name, field_from_jsonable(name, value), source=source, at=at)
+        if self._key_owners(draft):
+            # An existing contact: link through its identity keys only; the engine merges the
+            # other fields by the conflict rule instead of letting the draft overwrite them, and
+            # records the source reference without replacing one it already has.
+            keys_only = Contact(id=draft.id)
+            for name in IDENTITY_FIELDS:
+                if name in draft.provenance:
+                    keys_only.set(name, getattr(draft, name), source=source, at=at)
+            draft = keys_only
+        else:
+            draft.sources[source] = SourceRef(source, item.external_id, item.etag, utcnow())
+        result = self.ws.upsert(draft, source=source, at=at)
+        action = "created" if result.action == "created" else "matched"
+        return Adopted(result.contact, action, review=len(result.review))
+
+    def linked(
+        self, record: Contact, source: str, external_id: str, etag: str, *, removed: bool = False
+    ) -> None:
+        key = next(
+            (
+                k
+                for k, ref in record.sources.items()
+                if ref.connector == source and ref.external_id == external_id
+            ),
+            None,
+        )
+        if key is None:
+            # After a merge one contact may live twice in a tool: keep both references.
+            key = source if source not in record.sources else f"{source}:{external_id}"
+        ref = record.sources.get(key)
+        if ref is not None and ref.etag == etag and ref.removed == removed:
+            return
+        record.sources[key] = SourceRef(source, external_id, etag, utcnow(), removed)
+        self.ws.save_contact(record)
+
+    def _key_owners(self, contact: Contact) -> set[str]:
+        keys = list(identity.match_keys(contact))
+        if not keys:
+            return set()
+        query = select(t.contact_keys.c.contact_id).where(
+            tuple_(t.contact_keys.c.kind, t.contact_keys.c.value).in_(keys)
+        )
+        with self.ws.transaction() as conn:
+            return {row.contact_id for row in conn.execute(query)}
+
+    def _review_clashes(self, contact: Contact, source: str) -> None:
+        """A remote edit gave this contact a key another contact holds: let the owner decide."""
+        for other in self._key_owners(contact) - {contact.id}:
+            self.ws.queue_review(
+                contact.id, other, 0.9, ["a synced edit gave both the same identity key"], source
+            )
+
+
+class FollowUpSide(LocalSide):
+    """Follow-ups: relationkit creates them; a remote may change status, due date, snooze, note."""
+
+    kind = Kind.FOLLOWUP
+    appliable = frozenset({"status", "due", "snoozed_until", "note"})
+    fields: ClassVar[tuple[str, ...]] = (
+        "contact_id",
+        "rule",
+        "key",
+        "title",
+        "reason",
+        "due",
+        "channel",
+        "minutes",
+        "value",
+        "marketing",
+        "status",
+        "snoozed_until",
+        "done_at",
+        "note",
+    )
+
+    def carried(self, connector: Connector) -> tuple[str, ...]:
+        return self.fields
+
+    def records(self) -> list[FollowUp]:
+        return self.ws.followups()
+
+    def find(self, local_id: str) -> FollowUp | None:
+        try:
+            return self.ws.get_followup(local_id)
+        except NotFound:
+            return None
+
+    def stamp(self, record: FollowUp, name: str) -> Stamp:
+        return Stamp(record.updated_at, 0)
+
+    def apply(self, record: FollowUp, values: dict[str, Any], *, source: str, at: datetime) -> None:
+        decoded = {
+            name: date.fromisoformat(value) if name in ("due", "snoozed_until") and value else value
+            for name, value in values.items()
+        }
+        self.ws.update_followup(record, **decoded)
+
+    def adopt(
+        self, item: RemoteItem, *, source: str, at: datetime, contacts: dict[str, str]
+    ) -> Adopted:
+        return Adopted(None, "skipped", why="a follow-up relationkit did not create")
+
+    def linked(
+        self, record: FollowUp, source: str, external_id: str, etag: str, *, removed: bool = False
+    ) -> None:
+        """Keep ``FollowUp.published`` (connector -> record id) in step with the link."""
+        where = "" if removed else external_id
+        if record.published.get(source, "") != where:
+            self.ws.update_followup(record, published={source: where})
+
+
+class HistorySide(LocalSide):
+    """Purchases and interactions: recorded once (idempotent on source and external id)."""
+
+    model: ClassVar[type]
+    pushes_updates = False
+
+    def __init__(self, workspace: Workspace, priorities: dict[str, int]) -> None:
+        super().__init__(workspace, priorities)
+        self._by_id: dict[str, Any] | None = None  # read once per run; history is append-only
+
+    def carried(self, connector: Connector) -> tuple[str, ...]:
+        skip = {"id", "created_at", "source", "external_id"}
+        return tuple(f for f in self.model.__dataclass_fields__ if f not in skip)
+
+    def find(self, local_id: str) -> Any | None:
+        if self._by_id is None:
+            self._by_id = {r.id: r for r in self.records()}
+        return self._by_id.get(local_id)
+
+    def stamp(self, record: Any, name: str) -> Stamp:
+        return Stamp(record.created_at, 0)
+
+    def should_push(self, record: Any, connector: str) -> bool:
+        return record.source != connector
+
+    def adopt(
+        self, item: RemoteItem, *, source: str, at: datetime, contacts: dict[str, str]
+    ) -> Adopted:
+        fields = item.fields
+        contact_id = fields.get("contact_id") or contacts.get(fields.get("contact_external_id", ""))
+        if not contact_id:
+            return Adopted(None, "skipped", why="names no known contact")
+        try:
+            record = self._record(contact_id, fields, source, item.external_id)
+        except (InvalidValue, NotFound, KeyError, ValueError, InvalidOperation) as exc:
+            return Adopted(None, "skipped", why=type(exc).__name__)
+        self._by_id = None
+        return Adopted(record, "created")
+
+    def _record(
+        self, contact_id: str, fields: dict[str, Any], source: str, external_id: str
+    ) -> Any:
+        raise NotImplementedError
+
+
+class PurchaseSide(HistorySide):
+    kind = Kind.PURCHASE
+    model = Purchase
+
+    def records(self) -> list[Purchase]:
+        return self.ws.purchases()
+
+    def _record(
+        self, contact_id: str, fields: dict[str, Any], source: str, external_id: str
+    ) -> Purchase:
+        return self.ws.record_purchase(
+            contact_id,
+            Decimal(str(fields["amount"])),
+            on=date.fromisoformat(fields["date"]) if fields.get("date") else None,
+            currency=fields.get("currency") or None,
+            category=fields.get("category", ""),
+            items=fields.get("items", ""),
+            note=fields.get("note", ""),
+            source=source,
+            external_id=external_id,
+        )
+
+
+class InteractionSide(HistorySide):
+    kind = Kind.INTERACTION
+    model = Interaction
+
+    def records(self) -> list[Interaction]:
+        return self.ws.interactions()
+
+    def _record(
+        self, contact_id: str, fields: dict[str, Any], source: str, external_id: str
+    ) -> Interaction:
+        return self.ws.record_interaction(
+            contact_id,
+            fields.get("kind", "note"),
+            fields.get("summary", ""),
+            on=date.fromisoformat(fields["date"]) if fields.get("date") else None,
+            source=source,
+            external_id=external_id,
+            followup_id=fields.get("followup_id"),
+        )
+
+
+def local_sides(workspace: Workspace, priorities: dict[str, int]) -> dict[Kind, LocalSide]:
+    """One adapter per kind."""
+    sides = (ContactSide, FollowUpSide, PurchaseSide, InteractionSide)
+    return {side.kind: side(workspace, priorities) for side in sides}

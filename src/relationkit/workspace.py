@@ -1,0 +1,879 @@
+"""The Workspace: the Python API that scripts, the CLI and the sync engine all go through."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+from sqlalchemy import Connection, and_, delete, func, insert, select, tuple_, update
+
+from . import identity
+from .config import Config, load_config
+from .errors import InvalidValue, NotFound
+from .models import (
+    CONTACT_FIELDS,
+    Channel,
+    Contact,
+    ContactStats,
+    FollowUp,
+    FollowUpStatus,
+    Interaction,
+    InteractionKind,
+    Purchase,
+    utcnow,
+)
+from .store import schema as t
+from .store.codec import contact_from_dict, contact_to_dict
+from .store.database import create_db_engine, migrate
+
+if TYPE_CHECKING:
+    from .identity import DuplicateCandidate
+    from .sync.engine import SyncReport
+
+# Which identity key wins when a draft matches different contacts by different keys.
+_KEY_PRIORITY = {"source": 0, "email": 1, "linkedin": 2, "phone": 3}
+_LIST_FIELDS = ("emails", "phones", "tags", "interests", "milestones", "family")
+_CHUNK = 500  # rows per IN (...) query: well under SQLite's and PostgreSQL's parameter limits
+_CHANNEL_INTERACTION = {
+    Channel.EMAIL: InteractionKind.EMAIL,
+    Channel.PHONE: InteractionKind.CALL,
+    Channel.SMS: InteractionKind.SMS,
+    Channel.POST: InteractionKind.LETTER,
+    Channel.IN_PERSON: InteractionKind.VISIT,
+}
+
+
+@dataclass
+class Upsert:
+    """What saving a draft did: ``created``, ``updated`` or ``unchanged``, and which fields."""
+
+    contact: Contact
+    action: Literal["created", "updated", "unchanged"]
+    changed: list[str] = field(default_factory=list)
+    review: list[DuplicateCandidate] = field(default_factory=list)
+
+
+def search_text(contact: Contact) -> str:
+    """What ``find_contacts`` searches: names, emails, phones and company, casefolded, no accents."""
+    parts = [contact.name, contact.given_name, contact.family_name, contact.company, *contact.emails]
+    parts += contact.phones
+    text = " ".join(p for p in parts if p).casefold()
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+class Workspace:
+    """One business's relationship data. Open it with :func:`relationkit.open`."""
+
+    def __init__(self, url: str | None = None, *, config: Config | None = None) -> None:
+        self.config = config or load_config()
+        if url:
+            self.config.db_url = url
+        self.engine = create_db_engine(self.config.db_url)
+        migrate(self.engine)
+        self._connection: Connection | None = None
+        self._pending_events: list[tuple[str, dict[str, Any]]] = []
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One all-or-nothing unit of work; nested calls join the outer one.
+
+        Event hooks fire only after the outermost transaction commits.
+        """
+        if self._connection is not None:
+            yield self._connection
+            return
+        try:
+            with self.engine.begin() as connection:
+                self._connection = connection
+                yield connection
+        except BaseException:
+            self._pending_events.clear()
+            raise
+        finally:
+            self._connection = None
+        self._fire_pending_events()
+
+    @property
+    def hooks(self) -> Any:
+        """The plugin manager's hook caller (``ws.hooks.contact_created(...)``)."""
+        from .plugins import get_plugin_manager
+
+        return get_plugin_manager().hook
+
+    def _emit(self, hook: str, **kwargs: Any) -> None:
+        self._pending_events.append((hook, kwargs))
+
+    def _fire_pending_events(self) -> None:
+        events, self._pending_events = self._pending_events, []
+        if not events:
+            return
+        hooks = self.hooks
+        for name, kwargs in events:
+            getattr(hooks, name)(workspace=self, **kwargs)
+
+    # -- contacts: reading -----------------------------------------------------------------------
+
+    def _load(self, conn: Connection, contact_id: str) -> Contact | None:
+        row = conn.execute(select(t.contacts.c.data).where(t.contacts.c.id == contact_id)).first()
+        return contact_from_dict(row.data) if row else None
+
+    def _resolve(self, conn: Connection, contact_id: str) -> Contact | None:
+        """The contact with this id, following merges to the survivor."""
+        seen: set[str] = set()
+        contact = self._load(conn, contact_id)
+        while contact is not None and contact.merged_into and contact.id not in seen:
+            seen.add(contact.id)
+            contact = self._load(conn, contact.merged_into)
+        return contact
+
+    def _owner_of_key(self, conn: Connection, kind: str, value: str) -> str | None:
+        row = conn.execute(
+            select(t.contact_keys.c.contact_id).where(
+                t.contact_keys.c.kind == kind, t.contact_keys.c.value == value
+            )
+        ).first()
+        return row.contact_id if row else None
+
+    def get_contact(self, ref: str | Contact) -> Contact:
+        """A contact by id, email, phone or LinkedIn URL (merged ids lead to the survivor)."""
+        if isinstance(ref, Contact):
+            ref = ref.id
+        with self.transaction() as conn:
+            contact = self._resolve(conn, ref)
+            if contact is not None:
+                return contact
+            for kind, value in _ref_keys(ref, self.config.region):
+                owner = self._owner_of_key(conn, kind, value)
+                if owner:
+                    found = self._resolve(conn, owner)
+                    if found:
+                        return found
+        raise NotFound(f"no contact with id, email, phone or LinkedIn URL {ref!r}")
+
+    def contacts(self) -> Iterator[Contact]:
+        """Every active contact (merged-away ones excluded), streamed."""
+        query = select(t.contacts.c.data).where(t.contacts.c.merged_into.is_(None))
+        query = query.order_by(t.contacts.c.id)
+        with self.engine.connect() as conn:
+            for row in conn.execution_options(yield_per=1000).execute(query):
+                yield contact_from_dict(row.data)
+
+    def count_contacts(self) -> int:
+        with self.transaction() as conn:
+            query = select(func.count()).select_from(t.contacts).where(t.contacts.c.merged_into.is_(None))
+            return int(conn.execute(query).scalar_one())
+
+    def find_contacts(
+        self, text: str | None = None, *, tag: str | None = None, limit: int | None = None
+    ) -> list[Contact]:
+        """Contacts whose name, email, phone or company contains ``text`` and/or tagged ``tag``."""
+        query = select(t.contacts.c.data).where(t.contacts.c.merged_into.is_(None))
+        if text:
+            needle = search_text(Contact(display_name=text))
+            query = query.where(t.contacts.c.search_name.contains(needle, autoescape=True))
+        query = query.order_by(t.contacts.c.display_name, t.contacts.c.id)
+        found: list[Contact] = []
+        wanted_tag = tag.casefold() if tag else None
+        with self.transaction() as conn:
+            for row in conn.execute(query):
+                contact = contact_from_dict(row.data)
+                if wanted_tag and wanted_tag not in {x.casefold() for x in contact.tags}:
+                    continue
+                found.append(contact)
+                if limit is not None and len(found) >= limit:
+                    break
+        return found
+
+    # -- contacts: writing -----------------------------------------------------------------------
+
+    def add_contact(self, name: str = "", *, source: str = "api", **fields: Any) -> Contact:
+        """Add a person from loose values; one who shares an identity key updates that contact.
+
+        Raises :class:`InvalidValue` when a value cannot be read (nothing is saved then).
+        """
+        from .parsing import contact_from_fields
+
+        if name:
+            fields["name"] = name
+        draft, problems = contact_from_fields(fields, region=self.config.region, source=source)
+        if problems:
+            raise problems[0]
+        return self.upsert(draft, source=source).contact
+
+    def update_contact(self, ref: str | Contact, *, source: str = "api", **fields: Any) -> Contact:
+        """Change fields of one contact from loose values (``company="Lee Gardens"``)."""
+        from .parsing import contact_from_fields
+
+        draft, problems = contact_from_fields(fields, region=self.config.region, source=source)
+        if problems:
+            raise problems[0]
+        with self.transaction():
+            contact = self.get_contact(ref)
+            changed = [
+                name
+                for name in CONTACT_FIELDS
+                if name in draft.provenance
+                if contact.set(name, getattr(draft, name), source=source)
+            ]
+            if changed:
+                self._write(contact, created=False, changed=changed)
+        return contact
+
+    def save_contact(self, contact: Contact, *, changed: Sequence[str] = ()) -> Contact:
+        """Store a Contact object as it is (its provenance already set by the caller)."""
+        with self.transaction() as conn:
+            exists = conn.execute(
+                select(t.contacts.c.id).where(t.contacts.c.id == contact.id)
+            ).first()
+            self._write(contact, created=exists is None, changed=list(changed))
+        return contact
+
+    def upsert(self, draft: Contact, *, source: str, at: datetime | None = None) -> Upsert:
+        """Identity-aware save: a draft sharing a key with a contact updates it, else is created."""
+        return self.upsert_many([draft], source=source, at=at)[0]
+
+    def upsert_many(
+        self, drafts: Sequence[Contact], *, source: str, at: datetime | None = None
+    ) -> list[Upsert]:
+        """:meth:`upsert` for many drafts in one transaction, with batched key look-ups."""
+        results: list[Upsert] = []
+        with self.transaction() as conn:
+            for start in range(0, len(drafts), _CHUNK):
+                chunk = drafts[start : start + _CHUNK]
+                owners = self._key_owners(conn, chunk)
+                for draft in chunk:
+                    results.append(self._upsert_one(conn, draft, owners, source, at))
+        return results
+
+    def _key_owners(self, conn: Connection, drafts: Sequence[Contact]) -> dict[tuple[str, str], str]:
+        keys = {key for draft in drafts for key in identity.match_keys(draft)}
+        owners: dict[tuple[str, str], str] = {}
+        key_list = list(keys)
+        for start in range(0, len(key_list), _CHUNK):
+            part = key_list[start : start + _CHUNK]
+            query = select(t.contact_keys).where(
+                tuple_(t.contact_keys.c.kind, t.contact_keys.c.value).in_(part)
+            )
+            owners.update({(r.kind, r.value): r.contact_id for r in conn.execute(query)})
+        return owners
+
+    def _upsert_one(
+        self,
+        conn: Connection,
+        draft: Contact,
+        owners: dict[tuple[str, str], str],
+        source: str,
+        at: datetime | None,
+    ) -> Upsert:
+        keys = sorted(identity.match_keys(draft), key=lambda k: _KEY_PRIORITY.get(k[0], 9))
+        matched = list(dict.fromkeys(owners[k] for k in keys if k in owners))
+        existing = None
+        for owner in matched:
+            existing = self._resolve(conn, owner)
+            if existing is not None:
+                break
+        if existing is None:
+            draft.created_at = draft.updated_at = at or utcnow()
+            self._write(draft, created=True, changed=list(CONTACT_FIELDS), conn=conn)
+            owners.update(dict.fromkeys(identity.match_keys(draft), draft.id))
+            return Upsert(draft, "created", list(CONTACT_FIELDS))
+        changed = _absorb_draft(existing, draft, source=source, at=at)
+        review = self._review_other_owners(conn, existing, matched, source)
+        if changed:
+            self._write(existing, created=False, changed=changed, conn=conn)
+            owners.update(dict.fromkeys(identity.match_keys(existing), existing.id))
+        return Upsert(existing, "updated" if changed else "unchanged", changed, review)
+
+    def _review_other_owners(
+        self, conn: Connection, contact: Contact, matched: list[str], source: str
+    ) -> list[DuplicateCandidate]:
+        """A draft matching two different contacts: queue the pair for the owner to decide."""
+        review = []
+        for other_id in matched:
+            other = self._resolve(conn, other_id)
+            if other is None or other.id == contact.id:
+                continue
+            shared = sorted(
+                f"same {kind} {value}"
+                for kind, value in identity.match_keys(contact) & identity.match_keys(other)
+            ) or ["one record matched both contacts"]
+            candidate = identity.DuplicateCandidate(contact.id, other.id, 0.9, shared)
+            self._queue(conn, candidate, source)
+            review.append(candidate)
+        return review
+
+    def _write(
+        self,
+        contact: Contact,
+        *,
+        created: bool,
+        changed: list[str],
+        conn: Connection | None = None,
+    ) -> None:
+        """Insert or update the contact row and re-claim its identity keys."""
+        if conn is None:
+            with self.transaction() as conn:
+                return self._write(contact, created=created, changed=changed, conn=conn)
+        data = contact_to_dict(contact)
+        values = {
+            "display_name": contact.name,
+            "search_name": search_text(contact),
+            "data": data,
+            "updated_at": contact.updated_at,
+            "merged_into": contact.merged_into,
+        }
+        if created:
+            conn.execute(
+                insert(t.contacts).values(id=contact.id, created_at=contact.created_at, **values)
+            )
+        else:
+            conn.execute(
+                update(t.contacts)
+                .where(t.contacts.c.id == contact.id)
+                .values(**values)
+            )
+        if contact.merged_into is None:
+            self._claim_keys(conn, contact)
+        if created:
+            self._emit("contact_created", contact=contact)
+        elif changed:
+            self._emit("contact_updated", contact=contact, changed=changed)
+        return None
+
+    def _claim_keys(self, conn: Connection, contact: Contact) -> None:
+        """Record the contact's identity keys; a key another contact holds stays with it."""
+        keys = identity.match_keys(contact)
+        if not keys:
+            return
+        taken = {
+            (r.kind, r.value)
+            for r in conn.execute(
+                select(t.contact_keys.c.kind, t.contact_keys.c.value).where(
+                    tuple_(t.contact_keys.c.kind, t.contact_keys.c.value).in_(list(keys))
+                )
+            )
+        }
+        fresh = [{"kind": k, "value": v, "contact_id": contact.id} for k, v in keys - taken]
+        if fresh:
+            conn.execute(insert(t.contact_keys), fresh)
+
+    # -- history ---------------------------------------------------------------------------------
+
+    def _contact_id(self, ref: str | Contact) -> str:
+        return self.get_contact(ref).id
+
+    def record_purchase(
+        self,
+        contact: str | Contact,
+        amount: Decimal | float | str,
+        *,
+        on: date | None = None,
+        currency: str | None = None,
+        category: str = "",
+        items: str = "",
+        note: str = "",
+        source: str = "api",
+        external_id: str | None = None,
+    ) -> Purchase:
+        """Record a purchase (negative amount: a refund). The same ``(source, external_id)``
+        recorded again returns the purchase already stored instead of counting it twice."""
+        try:
+            value = Decimal(str(amount)).quantize(Decimal("0.01"))
+        except ArithmeticError as exc:
+            raise InvalidValue("amount", amount, "not a number") from exc
+        with self.transaction() as conn:
+            if external_id:
+                existing = conn.execute(
+                    select(t.purchases).where(
+                        t.purchases.c.source == source, t.purchases.c.external_id == external_id
+                    )
+                ).first()
+                if existing:
+                    return _purchase(existing)
+            purchase = Purchase(
+                contact_id=self._contact_id(contact),
+                date=on or date.today(),
+                amount=value,
+                currency=(currency or self.config.currency).upper(),
+                category=category,
+                items=items,
+                note=note,
+                source=source,
+                external_id=external_id or "",
+            )
+            conn.execute(insert(t.purchases).values(**_purchase_row(purchase)))
+        return purchase
+
+    def record_purchases(self, purchases: Iterable[Purchase]) -> int:
+        """Store many purchases at once (importers); ones already recorded are skipped."""
+        batch = list(purchases)
+        with self.transaction() as conn:
+            known = set()
+            ids = [p.external_id for p in batch if p.external_id]
+            for start in range(0, len(ids), _CHUNK):
+                known |= {
+                    (r.source, r.external_id)
+                    for r in conn.execute(
+                        select(t.purchases.c.source, t.purchases.c.external_id).where(
+                            t.purchases.c.external_id.in_(ids[start : start + _CHUNK])
+                        )
+                    )
+                }
+            fresh = []
+            for purchase in batch:
+                key = (purchase.source, purchase.external_id)
+                if purchase.external_id and key in known:
+                    continue
+                known.add(key)
+                fresh.append(_purchase_row(purchase))
+            if fresh:
+                conn.execute(insert(t.purchases), fresh)
+        return len(fresh)
+
+    def record_interaction(
+        self,
+        contact: str | Contact,
+        kind: InteractionKind | str = InteractionKind.NOTE,
+        summary: str = "",
+        *,
+        on: date | None = None,
+        source: str = "api",
+        external_id: str | None = None,
+        followup_id: str | None = None,
+    ) -> Interaction:
+        """Log a touchpoint; idempotent on ``(source, external_id)`` like purchases."""
+        try:
+            kind = InteractionKind(str(kind).lower())
+        except ValueError as exc:
+            kinds = ", ".join(k.value for k in InteractionKind)
+            raise InvalidValue("kind", kind, f"use one of {kinds}") from exc
+        with self.transaction() as conn:
+            if external_id:
+                existing = conn.execute(
+                    select(t.interactions).where(
+                        t.interactions.c.source == source,
+                        t.interactions.c.external_id == external_id,
+                    )
+                ).first()
+                if existing:
+                    return _interaction(existing)
+            interaction = Interaction(
+                contact_id=self._contact_id(contact),
+                date=on or date.today(),
+                kind=kind,
+                summary=summary,
+                source=source,
+                external_id=external_id or "",
+                followup_id=followup_id,
+            )
+            row = {
+                "id": interaction.id,
+                "contact_id": interaction.contact_id,
+                "date": interaction.date,
+                "kind": interaction.kind.value,
+                "summary": summary,
+                "source": source,
+                "external_id": external_id or None,
+                "followup_id": followup_id,
+                "created_at": interaction.created_at,
+            }
+            conn.execute(insert(t.interactions).values(**row))
+        return interaction
+
+    def purchases(self, contact: str | Contact | None = None, *, since: date | None = None) -> list[Purchase]:
+        query = select(t.purchases).order_by(t.purchases.c.date, t.purchases.c.id)
+        if contact is not None:
+            query = query.where(t.purchases.c.contact_id == self._contact_id(contact))
+        if since is not None:
+            query = query.where(t.purchases.c.date >= since)
+        with self.transaction() as conn:
+            return [_purchase(r) for r in conn.execute(query)]
+
+    def interactions(self, contact: str | Contact | None = None) -> list[Interaction]:
+        query = select(t.interactions).order_by(t.interactions.c.date, t.interactions.c.id)
+        if contact is not None:
+            query = query.where(t.interactions.c.contact_id == self._contact_id(contact))
+        with self.transaction() as conn:
+            return [_interaction(r) for r in conn.execute(query)]
+
+    def stats(self, contact: str | Contact, today: date | None = None) -> ContactStats:
+        """Purchase and interaction figures for one contact, derived from its history."""
+        return ContactStats.compute(
+            self.purchases(contact), self.interactions(contact), today or date.today()
+        )
+
+    # -- duplicates and merging ------------------------------------------------------------------
+
+    def _decided_pairs(self, conn: Connection) -> set[frozenset[str]]:
+        rows = conn.execute(select(t.duplicate_decisions.c.a, t.duplicate_decisions.c.b))
+        return {frozenset((r.a, r.b)) for r in rows}
+
+    def duplicates(self) -> list[DuplicateCandidate]:
+        """Likely duplicates not yet decided: queued review items first, then computed ones."""
+        with self.transaction() as conn:
+            decided = self._decided_pairs(conn)
+            queued = [
+                identity.DuplicateCandidate(r.a, r.b, r.score, list(r.reasons))
+                for r in conn.execute(select(t.review_queue).order_by(t.review_queue.c.score.desc()))
+                if frozenset((r.a, r.b)) not in decided
+            ]
+        seen = {frozenset((c.a, c.b)) for c in queued}
+        computed = [
+            c
+            for c in identity.find_duplicates(self.contacts(), decided=decided)
+            if frozenset((c.a, c.b)) not in seen
+        ]
+        return queued + computed
+
+    def queue_review(self, a: str, b: str, score: float, reasons: list[str], source: str) -> None:
+        """Put an uncertain match in the duplicates review queue (kept until decided)."""
+        with self.transaction() as conn:
+            self._queue(conn, identity.DuplicateCandidate(a, b, score, reasons), source)
+
+    def _queue(self, conn: Connection, candidate: DuplicateCandidate, source: str) -> None:
+        a, b = sorted((candidate.a, candidate.b))
+        if frozenset((a, b)) in self._decided_pairs(conn):
+            return
+        conn.execute(delete(t.review_queue).where(t.review_queue.c.a == a, t.review_queue.c.b == b))
+        conn.execute(
+            insert(t.review_queue).values(
+                a=a, b=b, score=candidate.score, reasons=candidate.reasons, source=source,
+                created_at=utcnow(),
+            )
+        )
+
+    def _decide(self, conn: Connection, a: str, b: str, decision: str) -> None:
+        a, b = sorted((a, b))
+        pair = and_(t.duplicate_decisions.c.a == a, t.duplicate_decisions.c.b == b)
+        conn.execute(delete(t.duplicate_decisions).where(pair))
+        conn.execute(
+            insert(t.duplicate_decisions).values(a=a, b=b, decision=decision, decided_at=utcnow())
+        )
+        conn.execute(delete(t.review_queue).where(t.review_queue.c.a == a, t.review_queue.c.b == b))
+
+    def not_duplicate(self, a: str | Contact, b: str | Contact) -> None:
+        """Remember that two contacts are different people: never suggested again."""
+        with self.transaction() as conn:
+            self._decide(conn, self._contact_id(a), self._contact_id(b), "not_duplicate")
+
+    def merge(self, a: str | Contact, b: str | Contact) -> Contact:
+        """Merge two contacts into one, losing nothing; returns the surviving contact.
+
+        Emails, phones and tags are united, notes joined, history re-pointed, source references
+        kept, and the absorbed contact's id keeps leading to the survivor.
+        """
+        with self.transaction() as conn:
+            first, second = self.get_contact(a), self.get_contact(b)
+            if first.id == second.id:
+                raise InvalidValue("contact", first.id, "cannot merge a contact with itself")
+            survivor, absorbed = identity.choose_survivor(first, second)
+            snapshot = contact_to_dict(absorbed)
+            merged = identity.merge_contacts(survivor, absorbed)
+            absorbed.merged_into = merged.id
+            absorbed.updated_at = utcnow()
+            self._write(absorbed, created=False, changed=[], conn=conn)
+            conn.execute(
+                update(t.contact_keys)
+                .where(t.contact_keys.c.contact_id == absorbed.id)
+                .values(contact_id=merged.id)
+            )
+            self._write(merged, created=False, changed=list(CONTACT_FIELDS), conn=conn)
+            for column in (t.purchases.c.contact_id, t.interactions.c.contact_id, t.sync_items.c.local_id):
+                conn.execute(
+                    update(column.table).where(column == absorbed.id).values({column.name: merged.id})
+                )
+            self._repoint_followups(conn, absorbed.id, merged.id)
+            conn.execute(
+                insert(t.merges).values(
+                    survivor_id=merged.id, absorbed_id=absorbed.id, at=utcnow(), absorbed=snapshot
+                )
+            )
+            self._decide(conn, merged.id, absorbed.id, "merged")
+            self._emit("contacts_merged", survivor=merged, absorbed_id=absorbed.id)
+        return merged
+
+    def _repoint_followups(self, conn: Connection, old: str, new: str) -> None:
+        """Move follow-ups to the survivor; one it already has for the same reason stays put."""
+        survivor_keys = {
+            (r.rule, r.key)
+            for r in conn.execute(
+                select(t.followups.c.rule, t.followups.c.key).where(t.followups.c.contact_id == new)
+            )
+        }
+        movable = [
+            r.id
+            for r in conn.execute(
+                select(t.followups.c.id, t.followups.c.rule, t.followups.c.key).where(
+                    t.followups.c.contact_id == old
+                )
+            )
+            if (r.rule, r.key) not in survivor_keys
+        ]
+        if movable:
+            conn.execute(
+                update(t.followups).where(t.followups.c.id.in_(movable)).values(contact_id=new)
+            )
+
+    # -- follow-ups ------------------------------------------------------------------------------
+
+    def followups(
+        self,
+        *,
+        status: FollowUpStatus | str | Sequence[FollowUpStatus | str] | None = None,
+        contact: str | Contact | None = None,
+        due_by: date | None = None,
+    ) -> list[FollowUp]:
+        """Follow-ups, soonest due first, filtered by status, contact and/or due date."""
+        query = select(t.followups).order_by(t.followups.c.due, t.followups.c.value.desc(), t.followups.c.id)
+        if status is not None:
+            wanted = [status] if isinstance(status, str) else list(status)
+            query = query.where(t.followups.c.status.in_([FollowUpStatus(s).value for s in wanted]))
+        if contact is not None:
+            query = query.where(t.followups.c.contact_id == self._contact_id(contact))
+        if due_by is not None:
+            query = query.where(t.followups.c.due <= due_by)
+        with self.transaction() as conn:
+            return [_followup(r) for r in conn.execute(query)]
+
+    def get_followup(self, followup_id: str) -> FollowUp:
+        with self.transaction() as conn:
+            row = conn.execute(select(t.followups).where(t.followups.c.id == followup_id)).first()
+        if row is None:
+            raise NotFound(f"no follow-up with id {followup_id!r}")
+        return _followup(row)
+
+    def save_followups(self, suggestions: Iterable[FollowUp]) -> list[FollowUp]:
+        """Store new suggestions; one already known (same contact, rule and key) is left as it
+        is, so generating twice creates nothing and the owner's done/skipped/snoozed stay.
+        Returns only the follow-ups that were new."""
+        created: list[FollowUp] = []
+        batch = list(suggestions)
+        f = t.followups.c
+        with self.transaction() as conn:
+            seen: set[tuple[str, str, str]] = set()
+            # A playbook run over a large shop suggests tens of thousands: look them up and
+            # insert them a chunk at a time, not one statement each.
+            for start in range(0, len(batch), _CHUNK):
+                chunk = batch[start : start + _CHUNK]
+                # By contact (indexed), then matched here: a row-value IN would scan the table.
+                contact_ids = list({s.contact_id for s in chunk})
+                query = select(f.contact_id, f.rule, f.key).where(f.contact_id.in_(contact_ids))
+                seen.update((r.contact_id, r.rule, r.key) for r in conn.execute(query))
+                fresh = []
+                for suggestion in chunk:
+                    key = (suggestion.contact_id, suggestion.rule, suggestion.key)
+                    if key not in seen:
+                        seen.add(key)
+                        fresh.append(suggestion)
+                if fresh:
+                    conn.execute(insert(t.followups), [_followup_row(s) for s in fresh])
+                for suggestion in fresh:
+                    self._emit("followup_created", followup=suggestion)
+                created += fresh
+        return created
+
+    def update_followup(
+        self,
+        followup: str | FollowUp,
+        *,
+        status: FollowUpStatus | str | None = None,
+        due: date | None = None,
+        snoozed_until: date | None = None,
+        note: str | None = None,
+        published: dict[str, str] | None = None,
+    ) -> FollowUp:
+        """Change a follow-up's status, due date, snooze date, note or where it is published."""
+        with self.transaction() as conn:
+            current = self.get_followup(followup if isinstance(followup, str) else followup.id)
+            if status is not None:
+                current.status = FollowUpStatus(status)
+            if due is not None:
+                current.due = due
+            if snoozed_until is not None:
+                current.status, current.snoozed_until = FollowUpStatus.SNOOZED, snoozed_until
+            if note is not None:
+                current.note = note
+            if published is not None:
+                current.published = {**current.published, **published}
+            self._store_followup(conn, current)
+        return current
+
+    def _store_followup(self, conn: Connection, followup: FollowUp) -> None:
+        followup.updated_at = utcnow()
+        row = _followup_row(followup)
+        conn.execute(update(t.followups).where(t.followups.c.id == followup.id).values(**row))
+
+    def complete_followup(
+        self,
+        followup: str | FollowUp,
+        summary: str = "",
+        *,
+        on: date | None = None,
+        kind: InteractionKind | str | None = None,
+        source: str = "api",
+    ) -> Interaction:
+        """Mark a follow-up done and log the interaction it was (its summary: the owner's note)."""
+        with self.transaction() as conn:
+            current = self.get_followup(followup if isinstance(followup, str) else followup.id)
+            interaction = self.record_interaction(
+                current.contact_id,
+                kind or _CHANNEL_INTERACTION.get(current.channel, InteractionKind.OTHER),
+                summary or current.title,
+                on=on,
+                source=source,
+                external_id=f"followup:{current.id}",
+                followup_id=current.id,
+            )
+            current.status, current.done_at = FollowUpStatus.DONE, utcnow()
+            current.note = summary or current.note
+            self._store_followup(conn, current)
+            self._emit("followup_completed", followup=current, interaction=interaction)
+        return interaction
+
+    # -- sync ------------------------------------------------------------------------------------
+
+    def sync(
+        self,
+        only: Sequence[str] | None = None,
+        *,
+        dry_run: bool = False,
+        full: bool = False,
+        force: bool = False,
+    ) -> SyncReport:
+        """Sync every enabled connector (or ``only`` those): pull all, then push all.
+
+        ``full`` re-reads everything instead of changes since the last sync; ``force`` goes on
+        even when a side came back suspiciously empty (see docs/sync.md, "Safety guard").
+        """
+        from .sync import sync_workspace
+
+        return sync_workspace(self, only=only, dry_run=dry_run, full=full, force=force)
+
+
+def _ref_keys(ref: str, region: str) -> list[tuple[str, str]]:
+    """The identity keys a user-typed reference could be (email, phone, LinkedIn URL)."""
+    keys = []
+    for kind, normalise in (
+        ("email", identity.normalise_email),
+        ("linkedin", identity.normalise_linkedin_url),
+        ("phone", lambda text: identity.normalise_phone(text, region)),
+    ):
+        try:
+            keys.append((kind, normalise(ref)))
+        except InvalidValue:
+            continue
+    return keys
+
+
+def _absorb_draft(contact: Contact, draft: Contact, *, source: str, at: datetime | None) -> list[str]:
+    """Apply a draft's known values to an existing contact; lists are united, never shrunk."""
+    changed = []
+    for name in CONTACT_FIELDS:
+        value = getattr(draft, name)
+        if name not in draft.provenance and not value:
+            continue
+        current = getattr(contact, name)
+        if name in _LIST_FIELDS:
+            value = current + [v for v in value if v not in current]
+        elif name == "custom":
+            value = {**current, **value}
+        elif name == "notes" and current and value and value not in current:
+            value = f"{current}\n\n{value}"
+        when = draft.provenance[name].at if name in draft.provenance else at
+        known = contact.provenance.get(name)
+        if when and known and known.at > when and name not in (*_LIST_FIELDS, "custom"):
+            continue  # the stored value is newer than the draft's: keep it
+        if contact.set(name, value, source=source, at=when):
+            changed.append(name)
+    for key, ref in draft.sources.items():
+        if contact.sources.get(key) != ref:
+            contact.sources[key] = ref
+            changed.append("sources")
+    return list(dict.fromkeys(changed))
+
+
+def _purchase_row(p: Purchase) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "contact_id": p.contact_id,
+        "date": p.date,
+        "amount": p.amount,
+        "currency": p.currency,
+        "category": p.category,
+        "items": p.items,
+        "note": p.note,
+        "source": p.source,
+        "external_id": p.external_id or None,
+        "created_at": p.created_at,
+    }
+
+
+def _purchase(row: Any) -> Purchase:
+    return Purchase(
+        id=row.id,
+        contact_id=row.contact_id,
+        date=row.date,
+        amount=Decimal(row.amount).quantize(Decimal("0.01")),
+        currency=row.currency,
+        category=row.category,
+        items=row.items,
+        note=row.note,
+        source=row.source,
+        external_id=row.external_id or "",
+        created_at=row.created_at,
+    )
+
+
+def _interaction(row: Any) -> Interaction:
+    return Interaction(
+        id=row.id,
+        contact_id=row.contact_id,
+        date=row.date,
+        kind=InteractionKind(row.kind),
+        summary=row.summary,
+        source=row.source,
+        external_id=row.external_id or "",
+        followup_id=row.followup_id,
+        created_at=row.created_at,
+    )
+
+
+_FOLLOWUP_COLUMNS = (
+    "id", "contact_id", "rule", "key", "title", "reason", "due", "minutes", "value", "marketing",
+    "snoozed_until", "done_at", "note", "published", "created_at", "updated_at",
+)
+
+
+def _followup_row(f: FollowUp) -> dict[str, Any]:
+    row = {name: getattr(f, name) for name in _FOLLOWUP_COLUMNS}
+    row["channel"] = f.channel.value if f.channel else None
+    row["status"] = f.status.value
+    return row
+
+
+def _followup(row: Any) -> FollowUp:
+    values = {name: getattr(row, name) for name in _FOLLOWUP_COLUMNS}
+    return FollowUp(
+        **values,
+        channel=Channel(row.channel) if row.channel else None,
+        status=FollowUpStatus(row.status),
+    )
+
+
+__all__ = ["Upsert", "Workspace"]

@@ -1,0 +1,122 @@
+"""relationkit.google: building real clients, pointed at the emulator by URL or environment."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import gspread
+import pytest
+import requests
+from google.auth.exceptions import InvalidOperation, RefreshError
+from google.oauth2.credentials import Credentials
+
+from relationkit import google
+from relationkit.errors import AuthError
+from relationkit.testing import GoogleEmulator
+
+
+def test_emulator_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(google.EMULATOR_ENV, raising=False)
+    assert google.emulator_url() is None
+    monkeypatch.setenv(google.EMULATOR_ENV, "")
+    assert google.emulator_url() is None
+    monkeypatch.setenv(google.EMULATOR_ENV, "http://127.0.0.1:9999/")
+    assert google.emulator_url() == "http://127.0.0.1:9999"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://people.googleapis.com/v1/people/me", "http://e/v1/people/me"),
+        ("https://www.googleapis.com/calendar/v3/x?y=1", "http://e/calendar/v3/x?y=1"),
+        ("https://sheets.googleapis.com/v4/spreadsheets", "http://e/v4/spreadsheets"),
+        ("https://oauth2.googleapis.com/token", "http://e/token"),
+        ("https://example.com/googleapis.com/x", "https://example.com/googleapis.com/x"),
+        ("https://evilgoogleapis.com.example/x", "https://evilgoogleapis.com.example/x"),
+    ],
+)
+def test_rewrite(url: str, expected: str) -> None:
+    assert google.rewrite(url, "http://e") == expected
+
+
+def test_build_service_is_cached_per_api_version_and_credentials(
+    google_emulator: GoogleEmulator,
+) -> None:
+    url = google_emulator.url
+    first = google.build_service("people", "v1", emulator=url)
+    assert google.build_service("people", "v1", emulator=url) is first
+    assert google.build_service("calendar", "v3", emulator=url) is not first
+    creds = Credentials(token="t")
+    assert google.build_service("people", "v1", creds, emulator=url) is not first
+    assert google.build_service("people", "v1", creds, emulator=url) is google.build_service(
+        "people", "v1", creds, emulator=url
+    )
+
+
+def test_build_service_uses_the_environment(google_emulator: GoogleEmulator) -> None:
+    people = google.build_service("people", "v1")
+    people.contactGroups().list().execute()
+    assert google_emulator.request_count("people") == 1
+
+
+def test_gspread_client_through_the_emulator(google_emulator: GoogleEmulator) -> None:
+    client = google.gspread_client()
+    sheet = client.create("Customers")
+    sheet.sheet1.update([["Name", "Email"], ["Ada", "ada@example.com"]], "A1")
+    assert sheet.sheet1.get_all_values()[1] == ["Ada", "ada@example.com"]
+    assert google_emulator.request_count("sheets") >= 2
+    assert isinstance(google_emulator.gspread_client(), gspread.Client)
+
+
+def test_gspread_client_without_emulator_needs_credentials(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(google.EMULATOR_ENV, raising=False)
+    with pytest.raises(AuthError, match=google.EMULATOR_ENV):
+        google.gspread_client()
+
+
+def test_refresh_token_flow_against_the_emulator(google_emulator: GoogleEmulator) -> None:
+    """With tokens enforced, real google-auth credentials refresh through /token."""
+    google_emulator.oauth.enforce = True
+    refresh_token = google_emulator.oauth.issue_refresh_token()
+    creds = Credentials(
+        token=None,
+        refresh_token=refresh_token,
+        client_id="cid",
+        client_secret="secret",
+        token_uri="https://oauth2.googleapis.com/token",
+    )
+    people = google_emulator.service("people", "v1", creds)
+    people.contactGroups().list().execute()
+    assert creds.token and creds.token.startswith("ya29.")
+    assert google_emulator.request_count("oauth", "oauth.token") == 1
+
+    # The access token runs out (emulated time): a 401, a refresh, a retry.
+    google_emulator.advance(timedelta(hours=2))
+    people.contactGroups().list().execute()
+    assert google_emulator.request_count("oauth", "oauth.token") == 2
+    statuses = [r.status for r in google_emulator.requests if r.api == "people"]
+    assert statuses == [200, 401, 200]
+
+    # The user revokes access: refreshing fails with invalid_grant.
+    google_emulator.oauth.revoke(refresh_token)
+    google_emulator.advance(timedelta(hours=2))
+    with pytest.raises(RefreshError, match="invalid_grant"):
+        people.contactGroups().list().execute()
+
+
+def test_enforced_tokens_refuse_calls_without_a_live_token(
+    google_emulator: GoogleEmulator,
+) -> None:
+    google_emulator.oauth.enforce = True
+    url = google_emulator.url + "/calendar/v3/users/me/calendarList"
+    refused = requests.get(url, headers={"Authorization": "Bearer ya29.unknown"})
+    assert refused.status_code == 401
+    assert refused.json()["error"]["status"] == "UNAUTHENTICATED"
+    assert "WWW-Authenticate" in refused.headers
+    live = google_emulator.oauth.issue_access_token()
+    assert requests.get(url, headers={"Authorization": f"Bearer {live}"}).ok
+    # Anonymous credentials cannot answer a 401 with a refresh: the client says so.
+    with pytest.raises(InvalidOperation):
+        google_emulator.service("calendar", "v3").calendarList().list().execute()

@@ -1,0 +1,137 @@
+"""The Python API as a user's script uses it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+import relationkit
+from relationkit.errors import InvalidValue, NotFound
+from relationkit.models import Contact
+
+
+def test_add_find_and_show(ws):
+    ann = ws.add_contact("Ann Lee", email="Ann.Lee@Example.com", phone="(415) 555-0134", tags=["mowers"])
+    assert ann.emails == ["ann.lee@example.com"]
+    assert ann.phones == ["+14155550134"]
+    assert ann.given_name == "Ann" and ann.family_name == "Lee"
+    assert ws.get_contact("ANN.LEE@example.com").id == ann.id
+    assert ws.get_contact("415-555-0134").id == ann.id
+    assert ws.get_contact(ann.id).id == ann.id
+    assert [c.id for c in ws.find_contacts("lee")] == [ann.id]
+    assert [c.id for c in ws.find_contacts(tag="MOWERS")] == [ann.id]
+    assert ws.find_contacts("nobody") == []
+    with pytest.raises(NotFound):
+        ws.get_contact("nobody@example.com")
+
+
+def test_same_email_updates_instead_of_duplicating(ws):
+    first = ws.add_contact("Ann Lee", email="ann@example.com")
+    second = ws.add_contact("Ann Lee", email="ANN@example.com", phone="+44 20 7946 0958", company="Lee Gardens")
+    assert second.id == first.id
+    assert ws.count_contacts() == 1
+    stored = ws.get_contact(first.id)
+    assert stored.company == "Lee Gardens"
+    assert stored.phones == ["+442079460958"]
+    assert ws.get_contact("+44 20 7946 0958").id == first.id
+
+
+def test_bad_values_raise_and_save_nothing(ws):
+    with pytest.raises(InvalidValue, match="email"):
+        ws.add_contact("Bob", email="bob@@example")
+    assert ws.count_contacts() == 0
+
+
+def test_update_contact_records_provenance(ws):
+    ann = ws.add_contact("Ann Lee", email="ann@example.com")
+    updated = ws.update_contact(ann.id, source="cli", company="Lee Gardens", birthday="--03-14")
+    assert updated.company == "Lee Gardens"
+    assert updated.birthday.iso() == "--03-14"
+    assert updated.provenance["company"].source == "cli"
+    assert ws.get_contact(ann.id).company == "Lee Gardens"
+
+
+def test_purchases_interactions_and_stats(ws):
+    ann = ws.add_contact("Ann Lee", email="ann@example.com")
+    ws.record_purchase(ann, "129.90", on=date(2026, 5, 2), category="mowers", external_id="order-1", source="shop")
+    ws.record_purchase(ann, "129.90", on=date(2026, 5, 2), category="mowers", external_id="order-1", source="shop")
+    ws.record_purchase(ann, 20, on=date(2026, 9, 2))
+    ws.record_interaction(ann, "call", "Asked about the spring service", on=date(2026, 10, 1))
+    assert len(ws.purchases(ann)) == 2
+    stats = ws.stats(ann, today=date(2026, 11, 23))
+    assert stats.spend_12m == Decimal("149.90")
+    assert stats.last_interaction == date(2026, 10, 1)
+    with pytest.raises(InvalidValue):
+        ws.record_interaction(ann, "telepathy")
+
+
+def test_merge_loses_nothing_and_old_id_redirects(ws):
+    a = ws.add_contact("Ann Lee", email="ann@example.com", tags=["mowers"], notes="likes roses")
+    b = ws.add_contact("Anne Lee", email="anne.lee@work.example", tags=["vip"], notes="pays by card")
+    ws.record_purchase(b, 50, on=date(2026, 1, 1))
+    ws.record_interaction(b, "visit", on=date(2026, 1, 2))
+    merged = ws.merge(a, b)
+    absorbed = b.id if merged.id == a.id else a.id
+    assert set(merged.emails) == {"ann@example.com", "anne.lee@work.example"}
+    assert set(merged.tags) == {"mowers", "vip"}
+    assert "likes roses" in merged.notes and "pays by card" in merged.notes
+    assert ws.count_contacts() == 1
+    assert ws.get_contact(absorbed).id == merged.id
+    assert ws.get_contact("anne.lee@work.example").id == merged.id
+    assert len(ws.purchases(merged)) == 1 and len(ws.interactions(merged)) == 1
+    assert all({c.a, c.b} != {a.id, b.id} for c in ws.duplicates())
+
+
+def test_not_duplicate_is_remembered(ws):
+    a = ws.add_contact("Ann Lee", email="ann@example.com", address="1 Main St, Springfield")
+    b = ws.add_contact("Ann Lee", email="other.ann@example.com", address="1 Main St, Springfield")
+    assert any({c.a, c.b} == {a.id, b.id} for c in ws.duplicates())
+    ws.not_duplicate(a, b)
+    assert not any({c.a, c.b} == {a.id, b.id} for c in ws.duplicates())
+
+
+def test_conflicting_keys_go_to_review(ws):
+    a = ws.add_contact("Ann Lee", email="ann@example.com")
+    b = ws.add_contact("A. Lee", phone="+1 415 555 0134")
+    result = ws.upsert(
+        Contact(display_name="Ann Lee", emails=["ann@example.com"], phones=["+14155550134"]), source="test"
+    )
+    assert result.contact.id == a.id
+    assert ws.count_contacts() == 2
+    assert any({c.a, c.b} == {a.id, b.id} for c in ws.duplicates())
+
+
+def test_failed_transaction_leaves_previous_state(ws):
+    ws.add_contact("Ann Lee", email="ann@example.com")
+    with pytest.raises(RuntimeError), ws.transaction():
+        ws.add_contact("Bob Stone", email="bob@example.com")
+        raise RuntimeError("crash")
+    assert ws.count_contacts() == 1
+
+
+def test_plugins_load_on_first_use_not_on_import(tmp_path):
+    script = textwrap.dedent(
+        f"""
+        import sys, relationkit
+        ws = relationkit.open("sqlite:///{tmp_path / 'x.db'}")
+        assert "pluggy" not in sys.modules, "plugins loaded at import or open"
+        ws.add_contact("Ann", email="ann@example.com")  # fires contact_created: plugins load now
+        assert "pluggy" in sys.modules
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
+
+
+def test_script_usage_from_readme(tmp_path):
+    url = f"sqlite:///{tmp_path / 'crm.db'}"
+    with relationkit.open(url) as ws:
+        c = ws.add_contact("Ann Lee", email="ann@example.com", birthday="--03-14", marketing=True)
+        ws.record_purchase(c, 129.90, on=date(2026, 5, 2), category="mowers")
+    with relationkit.open(url) as ws:
+        assert ws.get_contact("ann@example.com").birthday.iso() == "--03-14"
+        assert ws.purchases(c)[0].amount == Decimal("129.90")
