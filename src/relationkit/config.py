@@ -77,3 +77,28 @@ def load_config(path: Path | None = None) -> Config:
     if os.environ.get("RELATIONKIT_REGION"):
         config.region = os.environ["RELATIONKIT_REGION"]
     return config
+
+
+def update_config(table: str, values: dict[str, Any], path: Path | None = None) -> Path:
+    """Set ``values`` in the config file's ``[table]`` (e.g. ``"connectors.google_sheets"``).
+
+    Creates the file (and the table) when missing and keeps the rest of the file, comments
+    included, as the owner wrote it. Returns the file's path.
+    """
+    import tomlkit
+
+    path = path or config_path()
+    try:
+        document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+    except tomlkit.exceptions.ParseError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    node: Any = document
+    for part in table.split("."):
+        if part not in node:
+            node[part] = tomlkit.table(is_super_table=part != table.split(".")[-1])
+        node = node[part]
+    for key, value in values.items():
+        node[key] = value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(tomlkit.dumps(document), encoding="utf-8")
+    return path

@@ -164,6 +164,14 @@ class Connector:
         """
         raise NotImplementedError
 
+    def wants(self, kind: Kind, fields: dict[str, Any]) -> bool:
+        """Whether a record relationkit has and this tool lacks should be created there.
+
+        ``fields`` are the values a create would carry. Default: every record of ``kinds``. A
+        calendar, say, takes only open follow-ups; records it already holds are always updated.
+        """
+        return True
+
     def close(self) -> None:
         """Release connections and files; called once after the sync."""
 

@@ -49,7 +49,11 @@ def plan_changes(
             values = side.values(record, names)
             rows = sorted(linked.get((kind, record.id), []), key=lambda s: s.external_id)
             if not rows:
-                if (kind, record.id) not in removed and side.should_push(record, connector.name):
+                if (
+                    (kind, record.id) not in removed
+                    and side.should_push(record, connector.name)
+                    and connector.wants(kind, values)
+                ):
                     changes.append(
                         Change(Op.CREATE, kind, record.id, None, "", values, list(names))
                     )
