@@ -135,3 +135,22 @@ def test_script_usage_from_readme(tmp_path):
     with relationkit.open(url) as ws:
         assert ws.get_contact("ann@example.com").birthday.iso() == "--03-14"
         assert ws.purchases(c)[0].amount == Decimal("129.90")
+
+
+def test_do_not_contact_survives_a_later_import_without_it(ws):
+    ann = ws.add_contact("Ann Lee", email="ann@example.com", do_not_contact="yes", marketing="no")
+    ws.add_contact("Ann Lee", email="ann@example.com", company="Lee Gardens")
+    ws.add_contact("Ann Lee", email="ann@example.com", marketing="yes")
+    stored = ws.get_contact(ann.id)
+    assert stored.company == "Lee Gardens"
+    assert stored.consent.do_not_contact is True
+    assert stored.consent.marketing is True  # a newer explicit answer is taken...
+    assert not stored.consent.allows("email", marketing=False)  # ...but do-not-contact still wins
+
+
+def test_an_unknown_marketing_answer_keeps_the_known_one(ws):
+    ann = ws.add_contact("Ann Lee", email="ann@example.com", marketing="yes", consent_channels="email")
+    ws.add_contact("Ann Lee", email="ann@example.com", phone="+14155550134")
+    stored = ws.get_contact(ann.id)
+    assert stored.consent.marketing is True
+    assert stored.consent.channels == ["email"]

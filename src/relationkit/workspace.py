@@ -18,6 +18,7 @@ from .errors import InvalidValue, NotFound
 from .models import (
     CONTACT_FIELDS,
     Channel,
+    Consent,
     Contact,
     ContactStats,
     FollowUp,
@@ -795,6 +796,8 @@ def _absorb_draft(contact: Contact, draft: Contact, *, source: str, at: datetime
             value = {**current, **value}
         elif name == "notes" and current and value and value not in current:
             value = f"{current}\n\n{value}"
+        elif name == "consent":
+            value = _merge_consent(current, value)
         when = draft.provenance[name].at if name in draft.provenance else at
         known = contact.provenance.get(name)
         if when and known and known.at > when and name not in (*_LIST_FIELDS, "custom"):
@@ -806,6 +809,19 @@ def _absorb_draft(contact: Contact, draft: Contact, *, source: str, at: datetime
             contact.sources[key] = ref
             changed.append("sources")
     return list(dict.fromkeys(changed))
+
+
+def _merge_consent(current: Consent, draft: Consent) -> Consent:
+    """A draft's consent says only what it knows: an unknown answer never erases a known one,
+    and do-not-contact stays until someone clears it explicitly (``update_contact``)."""
+    known_answer = draft.marketing is not None
+    return Consent(
+        marketing=draft.marketing if known_answer else current.marketing,
+        given_at=draft.given_at if known_answer else current.given_at,
+        source=draft.source if known_answer else current.source,
+        do_not_contact=current.do_not_contact or draft.do_not_contact,
+        channels=list(draft.channels) or list(current.channels),
+    )
 
 
 def _purchase_row(p: Purchase) -> dict[str, Any]:
