@@ -291,8 +291,10 @@ class Workspace:
                 break
         if existing is None:
             draft.created_at = draft.updated_at = at or utcnow()
-            self._write(draft, created=True, changed=list(CONTACT_FIELDS), conn=conn)
-            owners.update(dict.fromkeys(identity.match_keys(draft), draft.id))
+            # ``owners`` already holds every stored owner of this draft's keys: no look-up.
+            self._write(
+                draft, created=True, changed=list(CONTACT_FIELDS), conn=conn, known_owners=owners
+            )
             return Upsert(draft, "created", list(CONTACT_FIELDS))
         changed = _absorb_draft(existing, draft, source=source, at=at)
         review = self._review_other_owners(conn, existing, matched, source)
@@ -326,8 +328,13 @@ class Workspace:
         created: bool,
         changed: list[str],
         conn: Connection | None = None,
+        known_owners: dict[tuple[str, str], str] | None = None,
     ) -> None:
-        """Insert or update the contact row and re-claim its identity keys."""
+        """Insert or update the contact row and re-claim its identity keys.
+
+        ``known_owners`` (key -> contact id, complete for this contact's keys) saves the look-up
+        of who holds them; it is updated with the keys claimed.
+        """
         if conn is None:
             with self.transaction() as conn:
                 return self._write(contact, created=created, changed=changed, conn=conn)
@@ -350,29 +357,39 @@ class Workspace:
                 .values(**values)
             )
         if contact.merged_into is None:
-            self._claim_keys(conn, contact)
+            self._claim_keys(conn, contact, known_owners)
         if created:
             self._emit("contact_created", contact=contact)
         elif changed:
             self._emit("contact_updated", contact=contact, changed=changed)
         return None
 
-    def _claim_keys(self, conn: Connection, contact: Contact) -> None:
+    def _claim_keys(
+        self,
+        conn: Connection,
+        contact: Contact,
+        known_owners: dict[tuple[str, str], str] | None = None,
+    ) -> None:
         """Record the contact's identity keys; a key another contact holds stays with it."""
         keys = identity.match_keys(contact)
         if not keys:
             return
-        taken = {
-            (r.kind, r.value)
-            for r in conn.execute(
-                select(t.contact_keys.c.kind, t.contact_keys.c.value).where(
-                    tuple_(t.contact_keys.c.kind, t.contact_keys.c.value).in_(list(keys))
+        if known_owners is not None:
+            taken = keys & known_owners.keys()
+        else:
+            taken = {
+                (r.kind, r.value)
+                for r in conn.execute(
+                    select(t.contact_keys.c.kind, t.contact_keys.c.value).where(
+                        tuple_(t.contact_keys.c.kind, t.contact_keys.c.value).in_(list(keys))
+                    )
                 )
-            )
-        }
+            }
         fresh = [{"kind": k, "value": v, "contact_id": contact.id} for k, v in keys - taken]
         if fresh:
             conn.execute(insert(t.contact_keys), fresh)
+            if known_owners is not None:
+                known_owners.update({(k["kind"], k["value"]): contact.id for k in fresh})
 
     # -- history ---------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ hold the same key, and a new record sharing a key updates the contact that holds
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 from ..errors import InvalidValue
 from ..models import Contact
@@ -21,10 +22,10 @@ def match_keys(contact: Contact) -> set[Key]:
     Values are normalised again so that a stray un-normalised value still meets its twin; one
     that cannot be normalised is used trimmed and lower-cased rather than dropped.
     """
-    keys = {("email", _key(normalise_email, e)) for e in contact.emails if e.strip()}
-    keys |= {("phone", _key(normalise_phone, p)) for p in contact.phones if p.strip()}
+    keys = {("email", _key("email", e)) for e in contact.emails if e.strip()}
+    keys |= {("phone", _key("phone", p)) for p in contact.phones if p.strip()}
     if contact.linkedin_url.strip():
-        keys.add(("linkedin", _key(normalise_linkedin_url, contact.linkedin_url)))
+        keys.add(("linkedin", _key("linkedin", contact.linkedin_url)))
     keys |= {
         ("source", f"{ref.connector}:{ref.external_id}")
         for ref in contact.sources.values()
@@ -33,8 +34,17 @@ def match_keys(contact: Contact) -> set[Key]:
     return keys
 
 
-def _key(normalise: Callable[[str], str], value: str) -> str:
+_NORMALISERS: dict[str, Callable[[str], str]] = {
+    "email": normalise_email,
+    "phone": normalise_phone,
+    "linkedin": normalise_linkedin_url,
+}
+
+
+@lru_cache(maxsize=1 << 16)
+def _key(kind: str, value: str) -> str:
+    """The normalised key (cached: stored values are already normal, so this mostly confirms)."""
     try:
-        return normalise(value)
+        return _NORMALISERS[kind](value)
     except InvalidValue:
         return value.strip().lower()
