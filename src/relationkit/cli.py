@@ -8,20 +8,28 @@ printed as ``Error: <message>`` with exit status 1, never as a traceback.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -29,7 +37,14 @@ import relationkit
 
 from . import exporters
 from .config import Config, config_path, default_db_url, load_config
-from .errors import ConfigError, PluginError, RelationkitError
+from .errors import (
+    AuthError,
+    ConfigError,
+    NotFound,
+    PluginError,
+    RelationkitError,
+    SafetyGuardTripped,
+)
 from .importers import ImportReport, import_contacts_csv, import_purchases_csv
 from .models import Contact, ContactStats, Interaction, InteractionKind, Purchase
 from .parsing import contact_from_fields, parse_amount, parse_date
@@ -37,6 +52,7 @@ from .plugins import PluginManager, connector_classes, get_plugin_manager, plugi
 from .store.codec import to_jsonable
 
 if TYPE_CHECKING:
+    from .sync.report import SyncReport
     from .workspace import Workspace
 
 Progressed = Callable[[int, int | None], None]  # (done, total or None when unknown)
@@ -643,28 +659,161 @@ _SYNC_COLUMNS = (
 )
 
 
-@main.command()
+_SYNC_EXIT_HELP = (
+    "Exit status: 0 everything synced, 1 nothing synced (every connector failed, or the safety "
+    "guard stopped the run), 2 a wrong option, setting or connector name, 3 some connectors "
+    "failed and the others synced, 4 another sync is running (docs/scheduling.md)."
+)
+
+
+@main.command(epilog=_SYNC_EXIT_HELP)
 @click.option("--only", metavar="NAME,NAME", help="Sync only these connectors.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@click.option("--full", is_flag=True, help="Re-read everything, not just changes since last time.")
+@click.option("--force", is_flag=True, help="Go on even if a tool came back suspiciously empty.")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day the follow-ups are worked out for (default: today).",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["human", "json"]),
+    default="human",
+    show_default=True,
+    help="Log lines on stderr for people, or one JSON object per line for log collectors.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+)
+@click.option(
+    "--verbose-pii",
+    is_flag=True,
+    help="Let customer names, emails and phones into the logs (they are redacted otherwise).",
+)
 @click.pass_obj
-def sync(obj: CliContext, only: str | None, dry_run: bool) -> None:
-    """Sync with every enabled connector (see `relationkit doctor` for what is configured)."""
+def sync(
+    obj: CliContext,
+    only: str | None,
+    dry_run: bool,
+    full: bool,
+    force: bool,
+    today: datetime | None,
+    log_format: str,
+    log_level: str,
+    verbose_pii: bool,
+) -> None:
+    """Sync every enabled connector: pull all, merge, refresh follow-ups, push all.
+
+    Made to run unattended (cron, a systemd timer, a CI schedule): a second run while one is
+    going stops at once, one failing connector does not stop the others, and the logs keep
+    customer data out unless --verbose-pii is given.
+    """
+    from .jobs import ExitCode, SyncLocked, customer_names, exit_code, run_sync_job
+    from .logs import job_logging
+
     names = [n.strip() for n in only.split(",") if n.strip()] if only else None
-    ws = obj.workspace()
-    with _progress("Syncing"):
-        report = ws.sync(only=names, dry_run=dry_run)
-    if dry_run:
+    console = Console(stderr=True)
+    live = console.is_terminal and log_format == "human"
+    with job_logging(
+        fmt="json" if log_format == "json" else "human",
+        level=getattr(logging, log_level.upper()),
+        verbose_pii=verbose_pii,
+        handler=_rich_log_handler(console) if live else None,
+    ) as redacting:
+        try:
+            ws = obj.workspace()
+            redacting.region = ws.config.region
+            redacting.know_names(customer_names(ws))
+            with _sync_progress(console, live) as observer:
+                report = run_sync_job(
+                    ws,
+                    only=names,
+                    dry_run=dry_run,
+                    full=full,
+                    force=force,
+                    today=today.date() if today else None,
+                    observer=observer,
+                    on_names=redacting.know_names,
+                )
+        except SyncLocked as exc:
+            _sync_exit(str(exc), ExitCode.LOCKED)
+        except (ConfigError, NotFound, AuthError) as exc:
+            _sync_exit(redacting.redact(str(exc)), ExitCode.USAGE)
+        except SafetyGuardTripped as exc:
+            _sync_exit(str(exc), ExitCode.FAILED)
+        _print_sync_report(report, redacting.redact)
+        code = exit_code(report)
+        logging.getLogger("relationkit.job").info("sync finished: exit status %d", code)
+    if code != ExitCode.OK:
+        click.echo(
+            "Error: some connectors failed; see the messages above"
+            if code == ExitCode.PARTIAL
+            else "Error: nothing was synced; see the messages above",
+            err=True,
+        )
+        raise SystemExit(int(code))
+
+
+def _sync_exit(message: str, code: int) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    raise SystemExit(code)
+
+
+def _rich_log_handler(console: Console) -> logging.Handler:
+    from rich.logging import RichHandler
+
+    handler = RichHandler(console=console, show_path=False, markup=False, rich_tracebacks=False)
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    return handler
+
+
+@contextmanager
+def _sync_progress(console: Console, live: bool) -> Iterator[Callable[[str, str], None]]:
+    """An observer of the sync's steps: a spinner with the current step on a terminal."""
+    steps = {
+        "pull": "reading {}",
+        "apply": "applying what {} had",
+        "applied": "saving what {} had",
+        "between": "refreshing follow-ups",
+        "push": "writing to {}",
+        "pushed": "saving what {} took",
+        "saved": "writing to {}",
+    }
+    if not live:
+        yield lambda _step, _name: None
+        return
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("Syncing", total=None)
+        yield lambda step, name: bar.update(
+            task, description=f"Syncing: {steps.get(step, step).format(name)}"
+        )
+
+
+def _print_sync_report(report: SyncReport, redact: Callable[[str], str]) -> None:
+    """The summary table, the planned writes of a dry run, then messages and problems."""
+    if report.dry_run:
         click.echo("Dry run: nothing was changed; the pushes are what would be written.")
     _print_table(
         [header for header, _ in _SYNC_COLUMNS],
         [[getattr(c, name) for _, name in _SYNC_COLUMNS] for c in report.connectors.values()],
     )
+    click.echo(f"New follow-ups: {report.followups_created}")
+    for connector in report.connectors.values():
+        for change in connector.planned:
+            what = f" ({', '.join(change.changed)})" if change.changed else ""
+            click.echo(
+                f"Would {change.op.value} {change.kind.value} {change.local_id} "
+                f"in {connector.name}{what}"
+            )
     for message in report.messages:
-        click.echo(message)
+        click.echo(redact(message))
     for problem in report.problems:
-        click.echo(f"Problem: {problem}")
-    if not report.ok:
-        raise click.ClickException("some connectors failed; see the messages above")
+        click.echo(f"Problem: {redact(str(problem))}")
 
 
 # -- doctor --------------------------------------------------------------------------------------

@@ -196,15 +196,24 @@ class Frequencies:
     a small address book still gives sensible figures.
     """
 
-    def __init__(self, values: Iterable[str], prior: float, weight: float = 1000.0) -> None:
+    def __init__(
+        self, values: Iterable[str], prior: float, weight: float = 1000.0, one_person: int = 1
+    ) -> None:
         self.counts = Counter(v for v in values if v)
         self.total = sum(self.counts.values())
         self.prior = prior
         self.weight = weight
+        self.one_person = one_person
 
     def share(self, value: str) -> float:
-        """The smoothed chance that a random contact has ``value``."""
+        """The smoothed chance that a random contact has ``value``.
+
+        A value held by at most ``one_person`` contacts counts once: for an identifying number
+        those few are most likely one person entered several times, not a common value.
+        """
         count = self.counts.get(value, 0)
+        if count <= self.one_person:
+            count = min(count, 1)
         return (count + self.weight * self.prior) / (self.total + self.weight)
 
     def bits(self, value: str, agree_rate: float, cap: float) -> float:

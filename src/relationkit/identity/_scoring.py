@@ -8,7 +8,7 @@ shares are set from what is known of contact data, and value shares are read fro
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from rapidfuzz import fuzz
@@ -23,6 +23,8 @@ STREET_MIN = 0.85  # street addresses less alike than this (token sort ratio) di
 INITIAL_ALIKE = 0.9  # how alike an initial is to a name starting with it
 CERTAIN = 12.0  # bits for a shared email, phone or LinkedIn profile
 PERSONAL = 4.0  # bits of a personal match that make a partly alike name worth a look
+ID_CAP = 16.0  # a rare id number is issued to one person: stronger than a (family) email
+RARE_ID = 8.0  # bits of a shared id number (share under 1/256) that outweigh different names
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class Scorer:
         self.birthday = freq(lambda p: [p.birthday], 1 / 25000)
         self.email_name = freq(lambda p: p.email_names, 1e-4)
         self.phone_tail = freq(lambda p: p.phone_tails, 1e-5)
-        self.ids = freq(lambda p: p.ids.values(), 1e-6)
+        self.ids = Frequencies((v for p in profiles for v in p.ids.values()), 1e-6, one_person=5)
 
     def score(self, a: Profile, b: Profile) -> Verdict | None:
         """The evidence for one pair; None unless names are alike and one more thing is shared.
@@ -56,13 +58,18 @@ class Scorer:
         When only one name part is alike (``Thomas Rokobaro`` and ``Flynn Rokobaro``), the two
         may be one household rather than one person: then something personal (an email, an
         identifying number, a birthday, a LinkedIn profile) must agree as well. When no part is
-        alike, only a certain identifier (the same email, id number or LinkedIn profile) can
-        outweigh the names.
+        alike, only a certain identifier (the same email or LinkedIn profile, or the same rare id
+        number) can outweigh the names.
         """
         bits, reason, alike = self._names(a, b)
-        certain = [*self._emails(a, b), *self._linkedin(a, b), *self._ids(a, b)]
+        ids = self._ids(a, b)
+        certain = [*self._emails(a, b), *self._linkedin(a, b), *ids]
         personal = [*certain, *self._birthday(a, b)]
-        if alike == "none" and not any(bits >= CERTAIN for bits, _ in certain):
+        if (
+            alike == "none"
+            and not any(bits >= CERTAIN for bits, _ in certain)
+            and not any(bits >= RARE_ID and reason.startswith("same ") for bits, reason in ids)
+        ):
             return None
         if alike == "partly" and not any(bits >= PERSONAL for bits, _ in personal):
             return None
@@ -129,7 +136,7 @@ class Scorer:
         for field in a.ids.keys() & b.ids.keys():
             x, y = a.ids[field], b.ids[field]
             if x == y:
-                found.append((self.ids.bits(x, 0.9, CERTAIN), f"same {field} {x}"))
+                found.append((self.ids.bits(x, 0.9, ID_CAP), f"same {field} {x}"))
             elif min(len(x), len(y)) >= 4 and OSA.distance(x, y) <= 1:
                 found.append((5.0, f"{field}s {x} and {y} differ by one character"))
             else:
@@ -150,10 +157,15 @@ class Scorer:
 
     def _address(self, a: Profile, b: Profile) -> list[Evidence]:
         return [
-            *self._street(a, b),
-            *_exact(a.extended, b.extended, self.extended, 0.8, 5.0, -1.0, "same address line {}"),
+            *max(self._lines(a, b), self._lines(a, _swapped_lines(b)), key=_total),
             *self._place(a, b),
             *_exact(a.region, b.region, None, 0.9, 0.5, -1.0, ""),
+        ]
+
+    def _lines(self, a: Profile, b: Profile) -> list[Evidence]:
+        return [
+            *self._street(a, b),
+            *_exact(a.extended, b.extended, self.extended, 0.8, 5.0, -1.0, "same address line {}"),
         ]
 
     def _place(self, a: Profile, b: Profile) -> list[Evidence]:
@@ -182,6 +194,17 @@ class Scorer:
         if a.company and a.company == b.company:
             return [(self.company.bits(a.company, 0.6, 6.0), "same company")]
         return []
+
+
+def _swapped_lines(p: Profile) -> Profile:
+    """The profile with its two address lines the other way round (a common typing slip)."""
+    if not (p.street and p.extended):
+        return p
+    return replace(p, street=p.extended, extended=p.street)
+
+
+def _total(evidence: list[Evidence]) -> float:
+    return sum(bits for bits, _ in evidence)
 
 
 def _name_sims(a: Profile, b: Profile) -> list[tuple[float, str, str]]:

@@ -14,7 +14,7 @@ from sqlalchemy import delete
 from ..errors import ConfigError, NotFound
 from ..store import schema as t
 from .contract import Change, Connector, Kind, Op, PullResult, PushResult, RemoteItem
-from .engine import SyncEngine
+from .engine import Between, Observer, SyncEngine
 from .report import ConnectorReport, Problem, SyncReport
 
 if TYPE_CHECKING:
@@ -27,8 +27,16 @@ def sync_workspace(
     dry_run: bool = False,
     full: bool = False,
     force: bool = False,
+    *,
+    between: Between | None = None,
+    observer: Observer | None = None,
 ) -> SyncReport:
-    """Sync with every enabled connector (or ``only`` the ones named, enabled or not)."""
+    """Sync with every enabled connector (or ``only`` the ones named, enabled or not).
+
+    A connector that cannot even be set up (a missing setting, no Google sign-in) is reported as
+    an error of its own and the others still sync. ``between`` and ``observer`` are passed to
+    :class:`SyncEngine`.
+    """
     from ..plugins import connector_classes
 
     classes = connector_classes()
@@ -42,10 +50,19 @@ def sync_workspace(
             "that provides it, or fix the name in [connectors.<name>] of the config file"
         )
     connectors: list[Connector] = []
+    broken: dict[str, Exception] = {}
     try:
         for name in names:
-            connectors.append(classes[name](ws, ws.config.connector(name)))
-        return SyncEngine(ws).run(connectors, dry_run=dry_run, full=full, force=force)
+            try:
+                connectors.append(classes[name](ws, ws.config.connector(name)))
+            except Exception as exc:
+                broken[name] = exc
+        engine = SyncEngine(ws, observer=observer)
+        report = engine.run(connectors, dry_run=dry_run, full=full, force=force, between=between)
+        for name, exc in broken.items():
+            report.of(name).errors += 1
+            report.note(f"{name}: set-up failed: {type(exc).__name__}: {exc}")
+        return report
     finally:
         for connector in connectors:
             connector.close()

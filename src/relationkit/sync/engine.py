@@ -6,8 +6,15 @@
    linked (by the relationkit id they carry, else by identity keys through ``Workspace.upsert``)
    or created; changed ones are merged field by field (:mod:`relationkit.sync.conflicts`);
    deleted ones are marked removed, never deleted here.
-4. Push to each connector what changed here since its last sync, batch by batch, saving each
+4. Run the ``between`` step, if given (the scheduled job regenerates follow-ups there, so
+   new ones reach every tool in this same run).
+5. Push to each connector what changed here since its last sync, batch by batch, saving each
    batch's results at once.
+
+An ``observer(step, connector)`` is told each step as it starts (progress displays, and the
+crash-safety test's kill points): ``pull``, ``apply``, ``applied`` (inside the apply
+transaction, just before it commits), ``between`` (connector ""), ``push`` (before a batch is
+sent), ``pushed`` (the batch was written remotely, its results not yet saved) and ``saved``.
 
 A crash anywhere leaves a state the next run converges from; docs/sync.md has the protocol.
 """
@@ -15,7 +22,7 @@ A crash anywhere leaves a state the next run converges from; docs/sync.md has th
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -37,6 +44,9 @@ log = logging.getLogger("relationkit.sync")
 
 DEFAULT_BATCH_SIZE = 100
 
+Observer = Callable[[str, str], None]  # (step, connector name)
+Between = Callable[[SyncReport], None]
+
 
 class _DryRunDone(Exception):
     """Raised at the end of a dry run so that its transaction rolls back."""
@@ -50,10 +60,18 @@ class _Pulled:
 
 
 class SyncEngine:
-    """Syncs a workspace with connectors: ``SyncEngine(ws).run([connector, ...])``."""
+    """Syncs a workspace with connectors: ``SyncEngine(ws).run([connector, ...])``.
 
-    def __init__(self, workspace: Workspace) -> None:
+    ``observer(step, connector)`` hears of each step as it starts (see the module docstring).
+    """
+
+    def __init__(self, workspace: Workspace, observer: Observer | None = None) -> None:
         self.ws = workspace
+        self._observer = observer
+
+    def _step(self, step: str, name: str = "") -> None:
+        if self._observer is not None:
+            self._observer(step, name)
 
     def run(
         self,
@@ -62,13 +80,16 @@ class SyncEngine:
         dry_run: bool = False,
         full: bool = False,
         force: bool = False,
+        between: Between | None = None,
     ) -> SyncReport:
         """Sync once with every connector and report what happened.
 
         ``full`` asks every connector for a complete listing instead of changes since the last
         sync. ``dry_run`` works out and reports the same changes (the planned writes in
         ``ConnectorReport.planned``) but writes nothing, here or remotely. ``force`` lets a pull
-        through that the safety guard would stop. Raises
+        through that the safety guard would stop. ``between(report)`` runs after every pull is
+        applied and before the first push (in a dry run, inside its rolled-back transaction); if
+        it raises, that is noted in ``report.failed_steps`` and the pushes still happen. Raises
         :class:`~relationkit.errors.SafetyGuardTripped` (nothing applied); any other failure of
         one connector is reported (``errors``) and the others go on.
         """
@@ -76,11 +97,11 @@ class SyncEngine:
         priorities = {c.name: _priority(c) for c in connectors}
         sides = local_sides(self.ws, priorities)
         if not dry_run:
-            self._run(connectors, sides, report, full=full, force=force)
+            self._run(connectors, sides, report, full=full, force=force, between=between)
             return report
         try:
             with self.ws.transaction():
-                self._run(connectors, sides, report, full=full, force=force)
+                self._run(connectors, sides, report, full=full, force=force, between=between)
                 raise _DryRunDone
         except _DryRunDone:
             pass
@@ -94,6 +115,7 @@ class SyncEngine:
         *,
         full: bool,
         force: bool,
+        between: Between | None,
     ) -> None:
         pulled = [p for c in connectors if (p := self._pull(c, report, full=full)) is not None]
         if not force:
@@ -104,12 +126,22 @@ class SyncEngine:
                     }
                 check_full_pull(p.connector.name, p.result, known, p.connector.settings)
         applied = {p.connector.name for p in pulled if self._apply(p, sides, report)}
+        if between is not None:
+            self._step("between")
+            try:
+                between(report)
+            except Exception as exc:
+                step = getattr(between, "__name__", "between")
+                report.failed_steps.append(step)
+                report.note(f"{step} failed: {type(exc).__name__}: {exc}")
+                log.warning("%s failed: %s", step, type(exc).__name__)
         for connector in connectors:
             if connector.name in applied and not connector.read_only:
                 self._push(connector, sides, report)
 
     def _pull(self, connector: Connector, report: SyncReport, *, full: bool) -> _Pulled | None:
         report.of(connector.name)
+        self._step("pull", connector.name)
         with self.ws.transaction() as conn:
             state = status.load_state(conn, connector.name)
         at = utcnow()
@@ -124,6 +156,7 @@ class SyncEngine:
     def _apply(self, pulled: _Pulled, sides: dict[Kind, LocalSide], report: SyncReport) -> bool:
         """Apply one pull and save its cursor, all or nothing; False when it failed."""
         name = pulled.connector.name
+        self._step("apply", name)
         try:
             with self.ws.transaction() as conn:
                 applier = PullApplier(
@@ -135,6 +168,7 @@ class SyncEngine:
                     priority=_priority(pulled.connector),
                 )
                 applier.apply(pulled.result)
+                self._step("applied", name)
         except Exception as exc:
             report.connectors[name] = ConnectorReport(name)
             _failed(report, name, "apply (nothing from it was kept)", exc)
@@ -166,6 +200,7 @@ class SyncEngine:
         size = _int_setting(settings, "batch_size", DEFAULT_BATCH_SIZE)
         for start in range(0, len(changes), size):
             batch = changes[start : start + size]
+            self._step("push", connector.name)
             try:
                 results = connector.push(batch)
                 if len(results) != len(batch):
@@ -173,8 +208,10 @@ class SyncEngine:
             except Exception as exc:
                 _failed(report, connector.name, "push (the next sync links what was written)", exc)
                 return
+            self._step("pushed", connector.name)
             with self.ws.transaction() as conn:
                 save_results(conn, connector, sides, batch, results, counts, report.messages)
+            self._step("saved", connector.name)
 
 
 def _priority(connector: Connector) -> int:

@@ -60,6 +60,8 @@ class SyncReport:
     connectors: dict[str, ConnectorReport] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    failed_steps: list[str] = field(default_factory=list)  # steps outside any connector
+    followups_created: int = 0  # new follow-ups from the playbook step (the scheduled job)
 
     def of(self, name: str) -> ConnectorReport:
         """The report of connector ``name`` (created empty on first use)."""
@@ -67,8 +69,8 @@ class SyncReport:
 
     @property
     def ok(self) -> bool:
-        """True when no connector had an error."""
-        return not any(c.errors for c in self.connectors.values())
+        """True when no connector had an error and every other step worked."""
+        return not self.failed_steps and not any(c.errors for c in self.connectors.values())
 
     def note(self, message: str) -> None:
         self.messages.append(message)
