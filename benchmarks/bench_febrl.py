@@ -162,7 +162,9 @@ def run(quick: bool = False) -> list[Measure]:
         measures += [
             Measure(group, "precision", result.precision, "ratio"),
             Measure(group, "recall", result.recall, "ratio"),
-            Measure(group, "F1", result.f1, "ratio", target, result.f1 > F1_TARGET if target else None),
+            Measure(
+                group, "F1", result.f1, "ratio", target, result.f1 > F1_TARGET if target else None
+            ),
             Measure(group, "time", result.seconds, "s"),
         ]
     return measures

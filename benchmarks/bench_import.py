@@ -68,7 +68,7 @@ def write_rows(path: Path, rows: int, seed: int = 7) -> None:
             person_rng = random.Random(person)
             given, family = person_rng.choice(_GIVEN), person_rng.choice(_FAMILY)
             email = f"{given}.{family}{person}@example.com".lower()
-            area, line = 500 + person % 400, person % 10000
+            area, line = 200 + (person // 10000) % 700, person % 10000  # unique per person
             phone = rng.choice(
                 [f"({area}) 555-{line:04d}", f"{area}-555-{line:04d}", f"+1 {area} 555 {line:04d}"]
             )

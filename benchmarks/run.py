@@ -70,7 +70,8 @@ def write_report(results: dict[str, dict]) -> None:
     lines = [
         "# Performance",
         "",
-        "Measured by `benchmarks/` (see its `run.py`); each section says on which machine and when.",
+        "Measured by `benchmarks/` (see its `run.py`); each section says on which machine and"
+        " when.",
         "Regenerate with `uv run --all-packages python benchmarks/run.py` (everything) or",
         "`--only NAME` for one section. This file is written by that command: edit the benchmarks,",
         "not this file.",
@@ -94,7 +95,9 @@ def write_report(results: dict[str, dict]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke check")
     parser.add_argument("--only", action="append", choices=available(), help="run just these")
     args = parser.parse_args()

@@ -29,12 +29,17 @@ def test_upgrade_from_the_first_migration_keeps_data(db_url):
     with engine.begin() as conn:
         conn.exec_driver_sql(
             "INSERT INTO contacts (id, display_name, search_name, data, created_at, updated_at)"
-            " VALUES ('c_old', 'Ann Lee', 'ann lee', ?, '2024-01-01 00:00:00', '2024-01-01 00:00:00')",
-            ('{"id": "c_old", "display_name": "Ann Lee", "emails": ["ann@example.com"],'
-             ' "created_at": "2024-01-01T00:00:00+00:00", "updated_at": "2024-01-01T00:00:00+00:00"}',),
+            " VALUES ('c_old', 'Ann Lee', 'ann lee', ?,"
+            " '2024-01-01 00:00:00', '2024-01-01 00:00:00')",
+            (
+                '{"id": "c_old", "display_name": "Ann Lee", "emails": ["ann@example.com"],'
+                ' "created_at": "2024-01-01T00:00:00+00:00",'
+                ' "updated_at": "2024-01-01T00:00:00+00:00"}',
+            ),
         )
         conn.exec_driver_sql(
-            "INSERT INTO contact_keys (kind, value, contact_id) VALUES ('email', 'ann@example.com', 'c_old')"
+            "INSERT INTO contact_keys (kind, value, contact_id)"
+            " VALUES ('email', 'ann@example.com', 'c_old')"
         )
     engine.dispose()
     with relationkit.open(db_url) as ws:

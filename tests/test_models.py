@@ -74,7 +74,9 @@ def test_set_records_provenance_and_reports_change():
 
 
 def test_codec_round_trip_keeps_everything():
-    contact = Contact(display_name="Ann Lee", emails=["ann@example.com"], birthday=PartialDate(3, 14))
+    contact = Contact(
+        display_name="Ann Lee", emails=["ann@example.com"], birthday=PartialDate(3, 14)
+    )
     contact.set("consent", Consent(marketing=True, channels=[Channel.EMAIL]), source="form")
     contact.set("preferred_channel", Channel.EMAIL, source="form")
     decoded = contact_from_dict(contact_to_dict(contact))

@@ -16,7 +16,9 @@ from relationkit.models import Contact
 
 
 def test_add_find_and_show(ws):
-    ann = ws.add_contact("Ann Lee", email="Ann.Lee@Example.com", phone="(415) 555-0134", tags=["mowers"])
+    ann = ws.add_contact(
+        "Ann Lee", email="Ann.Lee@Example.com", phone="(415) 555-0134", tags=["mowers"]
+    )
     assert ann.emails == ["ann.lee@example.com"]
     assert ann.phones == ["+14155550134"]
     assert ann.given_name == "Ann" and ann.family_name == "Lee"
@@ -32,7 +34,9 @@ def test_add_find_and_show(ws):
 
 def test_same_email_updates_instead_of_duplicating(ws):
     first = ws.add_contact("Ann Lee", email="ann@example.com")
-    second = ws.add_contact("Ann Lee", email="ANN@example.com", phone="+44 20 7946 0958", company="Lee Gardens")
+    second = ws.add_contact(
+        "Ann Lee", email="ANN@example.com", phone="+44 20 7946 0958", company="Lee Gardens"
+    )
     assert second.id == first.id
     assert ws.count_contacts() == 1
     stored = ws.get_contact(first.id)
@@ -58,8 +62,12 @@ def test_update_contact_records_provenance(ws):
 
 def test_purchases_interactions_and_stats(ws):
     ann = ws.add_contact("Ann Lee", email="ann@example.com")
-    ws.record_purchase(ann, "129.90", on=date(2026, 5, 2), category="mowers", external_id="order-1", source="shop")
-    ws.record_purchase(ann, "129.90", on=date(2026, 5, 2), category="mowers", external_id="order-1", source="shop")
+    ws.record_purchase(
+        ann, "129.90", on=date(2026, 5, 2), category="mowers", external_id="order-1", source="shop"
+    )
+    ws.record_purchase(
+        ann, "129.90", on=date(2026, 5, 2), category="mowers", external_id="order-1", source="shop"
+    )
     ws.record_purchase(ann, 20, on=date(2026, 9, 2))
     ws.record_interaction(ann, "call", "Asked about the spring service", on=date(2026, 10, 1))
     assert len(ws.purchases(ann)) == 2
@@ -72,7 +80,9 @@ def test_purchases_interactions_and_stats(ws):
 
 def test_merge_loses_nothing_and_old_id_redirects(ws):
     a = ws.add_contact("Ann Lee", email="ann@example.com", tags=["mowers"], notes="likes roses")
-    b = ws.add_contact("Anne Lee", email="anne.lee@work.example", tags=["vip"], notes="pays by card")
+    b = ws.add_contact(
+        "Anne Lee", email="anne.lee@work.example", tags=["vip"], notes="pays by card"
+    )
     ws.record_purchase(b, 50, on=date(2026, 1, 1))
     ws.record_interaction(b, "visit", on=date(2026, 1, 2))
     merged = ws.merge(a, b)
@@ -99,7 +109,8 @@ def test_conflicting_keys_go_to_review(ws):
     a = ws.add_contact("Ann Lee", email="ann@example.com")
     b = ws.add_contact("A. Lee", phone="+1 415 555 0134")
     result = ws.upsert(
-        Contact(display_name="Ann Lee", emails=["ann@example.com"], phones=["+14155550134"]), source="test"
+        Contact(display_name="Ann Lee", emails=["ann@example.com"], phones=["+14155550134"]),
+        source="test",
     )
     assert result.contact.id == a.id
     assert ws.count_contacts() == 2
@@ -118,7 +129,7 @@ def test_plugins_load_on_first_use_not_on_import(tmp_path):
     script = textwrap.dedent(
         f"""
         import sys, relationkit
-        ws = relationkit.open("sqlite:///{tmp_path / 'x.db'}")
+        ws = relationkit.open("sqlite:///{tmp_path / "x.db"}")
         assert "pluggy" not in sys.modules, "plugins loaded at import or open"
         ws.add_contact("Ann", email="ann@example.com")  # fires contact_created: plugins load now
         assert "pluggy" in sys.modules
@@ -149,7 +160,9 @@ def test_do_not_contact_survives_a_later_import_without_it(ws):
 
 
 def test_an_unknown_marketing_answer_keeps_the_known_one(ws):
-    ann = ws.add_contact("Ann Lee", email="ann@example.com", marketing="yes", consent_channels="email")
+    ann = ws.add_contact(
+        "Ann Lee", email="ann@example.com", marketing="yes", consent_channels="email"
+    )
     ws.add_contact("Ann Lee", email="ann@example.com", phone="+14155550134")
     stored = ws.get_contact(ann.id)
     assert stored.consent.marketing is True

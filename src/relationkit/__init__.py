@@ -21,7 +21,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
 
-def open(url: str | None = None, *, config: Config | None = None) -> Workspace:  # noqa: A001
+def open(url: str | None = None, *, config: Config | None = None) -> Workspace:
     """Open (creating or upgrading as needed) a relationkit database and return its Workspace.
 
     ``url`` is any SQLAlchemy URL; without it, ``RELATIONKIT_DB``, the config file's ``db_url``

@@ -14,16 +14,17 @@ import re
 import socket
 import threading
 from collections.abc import Callable
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import google_auth_httplib2
 import gspread
 import httplib2
-from google.auth.credentials import AnonymousCredentials, Credentials
-from gspread.http_client import HTTPClient
 import requests
 import tenacity
+from google.auth.credentials import AnonymousCredentials, Credentials
+from gspread.http_client import HTTPClient
 from requests import Response
 
 from relationkit.errors import AuthError, SyncError
@@ -161,9 +162,11 @@ def _retry_after(exc: BaseException) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         try:
-            from datetime import datetime, timezone
+            from datetime import datetime
 
-            return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
+            return max(
+                0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
+            )
         except (TypeError, ValueError):
             return None
 

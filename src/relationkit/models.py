@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from itertools import pairwise
 from typing import Any
 
 
@@ -154,10 +155,18 @@ class Address:
     label: str = ""
 
     def is_empty(self) -> bool:
-        return not any((self.street, self.extended, self.city, self.region, self.postal_code, self.country))
+        return not any(
+            (self.street, self.extended, self.city, self.region, self.postal_code, self.country)
+        )
 
     def one_line(self) -> str:
-        parts = [self.street, self.extended, self.city, f"{self.region} {self.postal_code}".strip(), self.country]
+        parts = [
+            self.street,
+            self.extended,
+            self.city,
+            f"{self.region} {self.postal_code}".strip(),
+            self.country,
+        ]
         return ", ".join(p for p in parts if p)
 
 
@@ -285,7 +294,9 @@ class Contact:
         if self.display_name:
             return self.display_name
         built = " ".join(p for p in (self.given_name, self.middle_name, self.family_name) if p)
-        return built or (self.emails[0] if self.emails else self.phones[0] if self.phones else self.id)
+        return built or (
+            self.emails[0] if self.emails else self.phones[0] if self.phones else self.id
+        )
 
     @property
     def email(self) -> str:
@@ -417,10 +428,12 @@ class ContactStats:
         if days:
             stats.first_purchase, stats.last_purchase = days[0], days[-1]
         if len(days) > 1:
-            gaps = sorted((b - a).days for a, b in zip(days, days[1:], strict=False))
+            gaps = sorted((b - a).days for a, b in pairwise(days))
             middle = len(gaps) // 2
             median = gaps[middle] if len(gaps) % 2 else (gaps[middle - 1] + gaps[middle]) / 2
             stats.typical_gap = timedelta(days=median)
         stats.last_interaction = max((i.date for i in interactions), default=None)
-        stats.last_touch = max(filter(None, (stats.last_interaction, stats.last_purchase)), default=None)
+        stats.last_touch = max(
+            filter(None, (stats.last_interaction, stats.last_purchase)), default=None
+        )
         return stats

@@ -60,8 +60,14 @@ class Upsert:
 
 
 def search_text(contact: Contact) -> str:
-    """What ``find_contacts`` searches: names, emails, phones and company, casefolded, no accents."""
-    parts = [contact.name, contact.given_name, contact.family_name, contact.company, *contact.emails]
+    """What ``find_contacts`` searches: names, emails, phones, company; casefolded, no accents."""
+    parts = [
+        contact.name,
+        contact.given_name,
+        contact.family_name,
+        contact.company,
+        *contact.emails,
+    ]
     parts += contact.phones
     text = " ".join(p for p in parts if p).casefold()
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
@@ -177,7 +183,11 @@ class Workspace:
 
     def count_contacts(self) -> int:
         with self.transaction() as conn:
-            query = select(func.count()).select_from(t.contacts).where(t.contacts.c.merged_into.is_(None))
+            query = (
+                select(func.count())
+                .select_from(t.contacts)
+                .where(t.contacts.c.merged_into.is_(None))
+            )
             return int(conn.execute(query).scalar_one())
 
     def find_contacts(
@@ -262,7 +272,9 @@ class Workspace:
                     results.append(self._upsert_one(conn, draft, owners, source, at))
         return results
 
-    def _key_owners(self, conn: Connection, drafts: Sequence[Contact]) -> dict[tuple[str, str], str]:
+    def _key_owners(
+        self, conn: Connection, drafts: Sequence[Contact]
+    ) -> dict[tuple[str, str], str]:
         keys = {key for draft in drafts for key in identity.match_keys(draft)}
         owners: dict[tuple[str, str], str] = {}
         key_list = list(keys)
@@ -351,11 +363,7 @@ class Workspace:
                 insert(t.contacts).values(id=contact.id, created_at=contact.created_at, **values)
             )
         else:
-            conn.execute(
-                update(t.contacts)
-                .where(t.contacts.c.id == contact.id)
-                .values(**values)
-            )
+            conn.execute(update(t.contacts).where(t.contacts.c.id == contact.id).values(**values))
         if contact.merged_into is None:
             self._claim_keys(conn, contact, known_owners)
         if created:
@@ -514,7 +522,9 @@ class Workspace:
             conn.execute(insert(t.interactions).values(**row))
         return interaction
 
-    def purchases(self, contact: str | Contact | None = None, *, since: date | None = None) -> list[Purchase]:
+    def purchases(
+        self, contact: str | Contact | None = None, *, since: date | None = None
+    ) -> list[Purchase]:
         query = select(t.purchases).order_by(t.purchases.c.date, t.purchases.c.id)
         if contact is not None:
             query = query.where(t.purchases.c.contact_id == self._contact_id(contact))
@@ -548,7 +558,9 @@ class Workspace:
             decided = self._decided_pairs(conn)
             queued = [
                 identity.DuplicateCandidate(r.a, r.b, r.score, list(r.reasons))
-                for r in conn.execute(select(t.review_queue).order_by(t.review_queue.c.score.desc()))
+                for r in conn.execute(
+                    select(t.review_queue).order_by(t.review_queue.c.score.desc())
+                )
                 if frozenset((r.a, r.b)) not in decided
             ]
         seen = {frozenset((c.a, c.b)) for c in queued}
@@ -571,7 +583,11 @@ class Workspace:
         conn.execute(delete(t.review_queue).where(t.review_queue.c.a == a, t.review_queue.c.b == b))
         conn.execute(
             insert(t.review_queue).values(
-                a=a, b=b, score=candidate.score, reasons=candidate.reasons, source=source,
+                a=a,
+                b=b,
+                score=candidate.score,
+                reasons=candidate.reasons,
+                source=source,
                 created_at=utcnow(),
             )
         )
@@ -612,9 +628,15 @@ class Workspace:
                 .values(contact_id=merged.id)
             )
             self._write(merged, created=False, changed=list(CONTACT_FIELDS), conn=conn)
-            for column in (t.purchases.c.contact_id, t.interactions.c.contact_id, t.sync_items.c.local_id):
+            for column in (
+                t.purchases.c.contact_id,
+                t.interactions.c.contact_id,
+                t.sync_items.c.local_id,
+            ):
                 conn.execute(
-                    update(column.table).where(column == absorbed.id).values({column.name: merged.id})
+                    update(column.table)
+                    .where(column == absorbed.id)
+                    .values({column.name: merged.id})
                 )
             self._repoint_followups(conn, absorbed.id, merged.id)
             conn.execute(
@@ -658,7 +680,9 @@ class Workspace:
         due_by: date | None = None,
     ) -> list[FollowUp]:
         """Follow-ups, soonest due first, filtered by status, contact and/or due date."""
-        query = select(t.followups).order_by(t.followups.c.due, t.followups.c.value.desc(), t.followups.c.id)
+        query = select(t.followups).order_by(
+            t.followups.c.due, t.followups.c.value.desc(), t.followups.c.id
+        )
         if status is not None:
             wanted = [status] if isinstance(status, str) else list(status)
             query = query.where(t.followups.c.status.in_([FollowUpStatus(s).value for s in wanted]))
@@ -799,7 +823,9 @@ def _ref_keys(ref: str, region: str) -> list[tuple[str, str]]:
     return keys
 
 
-def _absorb_draft(contact: Contact, draft: Contact, *, source: str, at: datetime | None) -> list[str]:
+def _absorb_draft(
+    contact: Contact, draft: Contact, *, source: str, at: datetime | None
+) -> list[str]:
     """Apply a draft's known values to an existing contact; lists are united, never shrunk."""
     changed = []
     for name in CONTACT_FIELDS:
@@ -888,8 +914,22 @@ def _interaction(row: Any) -> Interaction:
 
 
 _FOLLOWUP_COLUMNS = (
-    "id", "contact_id", "rule", "key", "title", "reason", "due", "minutes", "value", "marketing",
-    "snoozed_until", "done_at", "note", "published", "created_at", "updated_at",
+    "id",
+    "contact_id",
+    "rule",
+    "key",
+    "title",
+    "reason",
+    "due",
+    "minutes",
+    "value",
+    "marketing",
+    "snoozed_until",
+    "done_at",
+    "note",
+    "published",
+    "created_at",
+    "updated_at",
 )
 
 

@@ -69,20 +69,24 @@ _FIELD_DECODERS: dict[str, Any] = {
     "address": lambda v: Address(**v) if v else None,
     "birthday": _partial,
     "anniversary": _partial,
-    "milestones": lambda v: [Milestone(m["label"], PartialDate.parse_iso(m["date"])) for m in v or []],
+    "milestones": lambda v: [
+        Milestone(m["label"], PartialDate.parse_iso(m["date"])) for m in v or []
+    ],
     "family": lambda v: [
         FamilyMember(m["relation"], m["name"], _partial(m.get("birthday"))) for m in v or []
     ],
     "preferred_channel": lambda v: Channel(v) if v else None,
-    "consent": lambda v: Consent(
-        marketing=v.get("marketing"),
-        given_at=_dt(v.get("given_at")),
-        source=v.get("source", ""),
-        do_not_contact=bool(v.get("do_not_contact")),
-        channels=[Channel(c) for c in v.get("channels", [])],
-    )
-    if v
-    else Consent(),
+    "consent": lambda v: (
+        Consent(
+            marketing=v.get("marketing"),
+            given_at=_dt(v.get("given_at")),
+            source=v.get("source", ""),
+            do_not_contact=bool(v.get("do_not_contact")),
+            channels=[Channel(c) for c in v.get("channels", [])],
+        )
+        if v
+        else Consent()
+    ),
 }
 
 
@@ -108,7 +112,8 @@ def contact_from_dict(data: dict[str, Any]) -> Contact:
             }
         elif name == "provenance":
             contact.provenance = {
-                k: Provenance(p["source"], datetime.fromisoformat(p["at"])) for k, p in (value or {}).items()
+                k: Provenance(p["source"], datetime.fromisoformat(p["at"]))
+                for k, p in (value or {}).items()
             }
         elif name in ("created_at", "updated_at"):
             setattr(contact, name, datetime.fromisoformat(value))
