@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 import phonenumbers
@@ -43,17 +44,34 @@ def name_key(contact: Contact) -> str:
 # -- email -----------------------------------------------------------------------------------
 
 
+_CACHE_SIZE = 100_000
+_emails: dict[str, str] = {}
+_phones: dict[tuple[str, str], tuple[str, str]] = {}
+
+
+def _remember(cache: dict[Any, Any], pairs: dict[Any, Any]) -> None:
+    """Keep recent results (validating costs far more than a look-up); a full cache restarts."""
+    if len(cache) > _CACHE_SIZE:
+        cache.clear()
+    cache.update(pairs)
+
+
 def normalise_email(text: str) -> str:
     """A validated email address, lower-cased whole (``Ann Lee <Ann@X.com>`` -> ``ann@x.com``).
 
     The local part is lower-cased too: mail systems that treat case as significant are
     vanishingly rare, and one spelling per address is what keeps a customer from doubling.
     """
+    known = _emails.get(text)
+    if known is not None:
+        return known
     try:
         checked = validate_email(text.strip(), check_deliverability=False, allow_display_name=True)
     except EmailNotValidError as error:
         raise InvalidValue("email", text, _plain_email_reason(error)) from None
-    return checked.normalized.lower()
+    normal = checked.normalized.lower()
+    _remember(_emails, {text: normal, normal: normal})
+    return normal
 
 
 def _plain_email_reason(error: EmailNotValidError) -> str:
@@ -72,6 +90,9 @@ def split_phone(text: str, region: str = "US") -> tuple[str, str]:
     read as ``region``'s. E.164 cannot carry an extension, so it comes back apart for the
     caller to keep (importers put it in the contact's ``custom["phone extension"]``).
     """
+    known = _phones.get((text, region))
+    if known is not None:
+        return known
     cleaned = _PHONE_IDD.sub("+", text)
     try:
         number = phonenumbers.parse(cleaned, region)
@@ -80,7 +101,9 @@ def split_phone(text: str, region: str = "US") -> tuple[str, str]:
     if not phonenumbers.is_possible_number(number):
         raise InvalidValue("phone", text, _impossible_reason(number))
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return e164, number.extension or ""
+    result = e164, number.extension or ""
+    _remember(_phones, {(text, region): result, (e164, region): (e164, "")})
+    return result
 
 
 def normalise_phone(text: str, region: str = "US") -> str:

@@ -12,6 +12,7 @@ from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from functools import cache
 from typing import Any
 
 from ..models import (
@@ -26,9 +27,18 @@ from ..models import (
     SourceRef,
 )
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
 
 def to_jsonable(value: Any) -> Any:
     """A JSON-able form of model values (dataclasses become dicts, dates ISO strings)."""
+    if type(value) in _PLAIN:  # most values: checked first, exactly (a StrEnum is not plain)
+        return value
     if isinstance(value, PartialDate):
         return value.iso()
     if isinstance(value, Enum):
@@ -38,7 +48,7 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in fields(value)}
+        return {name: to_jsonable(getattr(value, name)) for name in _field_names(type(value))}
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
