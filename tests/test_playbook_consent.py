@@ -87,3 +87,19 @@ def test_in_person_only_when_preferred():
         choose_channel(Contact(display_name="Nobody"), marketing=False, hint=Channel.IN_PERSON)
         is None
     )
+
+
+def test_linkedin_is_the_channel_only_of_what_happens_there():
+    ann = Contact(
+        display_name="Ann Lee", emails=["ann@example.com"], preferred_channel=Channel.EMAIL
+    )
+    assert choose_channel(ann, marketing=False, hint=Channel.LINKEDIN) is Channel.LINKEDIN
+    assert choose_channel(ann, marketing=False) is Channel.EMAIL  # never offered otherwise
+    ann.consent = Consent(channels=[Channel.EMAIL])
+    assert choose_channel(ann, marketing=False, hint=Channel.LINKEDIN) is None
+    ann.consent = Consent(do_not_contact=True)
+    assert choose_channel(ann, marketing=False, hint=Channel.LINKEDIN) is None
+    assert (
+        choose_channel(Contact(emails=["x@example.com"]), marketing=False, hint=Channel.LINKEDIN)
+        is None
+    )

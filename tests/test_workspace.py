@@ -167,3 +167,13 @@ def test_an_unknown_marketing_answer_keeps_the_known_one(ws):
     stored = ws.get_contact(ann.id)
     assert stored.consent.marketing is True
     assert stored.consent.channels == ["email"]
+
+
+def test_plugin_state_is_kept_per_plugin(ws):
+    assert ws.plugin_state("mine") == {}
+    ws.save_plugin_state("mine", {"a": "1", "b": "2"})
+    ws.save_plugin_state("other", {"a": "x"})
+    assert ws.plugin_state("mine") == {"a": "1", "b": "2"}
+    ws.save_plugin_state("mine", {"b": "3"})
+    assert ws.plugin_state("mine") == {"b": "3"}
+    assert ws.plugin_state("other") == {"a": "x"}

@@ -38,6 +38,7 @@ class Channel(StrEnum):
     SMS = "sms"
     POST = "post"
     IN_PERSON = "in_person"
+    LINKEDIN = "linkedin"  # a LinkedIn invitation or message
 
     @classmethod
     def parse(cls, text: str) -> Channel:
@@ -56,6 +57,7 @@ _CHANNEL_WORDS: dict[Channel, set[str]] = {
     Channel.SMS: {"sms", "text", "textmessage", "whatsapp", "message"},
     Channel.POST: {"post", "letter", "postal", "postalmail", "snailmail", "card"},
     Channel.IN_PERSON: {"inperson", "person", "visit", "instore", "face", "facetoface"},
+    Channel.LINKEDIN: {"linkedin"},
 }
 
 
@@ -71,6 +73,21 @@ class InteractionKind(StrEnum):
     MEETING = "meeting"
     SOCIAL = "social"
     OTHER = "other"
+
+    @classmethod
+    def of_channel(cls, channel: Channel | None) -> InteractionKind:
+        """The touchpoint that reaching out on ``channel`` makes (a call for phone, ...)."""
+        return _CHANNEL_INTERACTION.get(channel, cls.OTHER) if channel else cls.OTHER
+
+
+_CHANNEL_INTERACTION = {
+    Channel.EMAIL: InteractionKind.EMAIL,
+    Channel.PHONE: InteractionKind.CALL,
+    Channel.SMS: InteractionKind.SMS,
+    Channel.POST: InteractionKind.LETTER,
+    Channel.IN_PERSON: InteractionKind.VISIT,
+    Channel.LINKEDIN: InteractionKind.SOCIAL,
+}
 
 
 class FollowUpStatus(StrEnum):

@@ -40,13 +40,6 @@ if TYPE_CHECKING:
 _KEY_PRIORITY = {"source": 0, "email": 1, "linkedin": 2, "phone": 3}
 _LIST_FIELDS = ("emails", "phones", "tags", "interests", "milestones", "family")
 _CHUNK = 500  # rows per IN (...) query: well under SQLite's and PostgreSQL's parameter limits
-_CHANNEL_INTERACTION = {
-    Channel.EMAIL: InteractionKind.EMAIL,
-    Channel.PHONE: InteractionKind.CALL,
-    Channel.SMS: InteractionKind.SMS,
-    Channel.POST: InteractionKind.LETTER,
-    Channel.IN_PERSON: InteractionKind.VISIT,
-}
 
 
 @dataclass
@@ -777,7 +770,7 @@ class Workspace:
             current = self.get_followup(followup if isinstance(followup, str) else followup.id)
             interaction = self.record_interaction(
                 current.contact_id,
-                kind or _CHANNEL_INTERACTION.get(current.channel, InteractionKind.OTHER),
+                kind or InteractionKind.of_channel(current.channel),
                 summary or current.title,
                 on=on,
                 source=source,
@@ -791,6 +784,26 @@ class Workspace:
         return interaction
 
     # -- sync ------------------------------------------------------------------------------------
+
+    # -- plugin state ----------------------------------------------------------------------------
+
+    def plugin_state(self, plugin: str) -> dict[str, str]:
+        """What a plugin saved with :meth:`save_plugin_state` (empty at first).
+
+        For small bookkeeping a plugin keeps between runs (decisions, cursors of an import);
+        values are strings (JSON-encode anything richer).
+        """
+        from .sync.status import load_state
+
+        with self.transaction() as conn:
+            return load_state(conn, f"plugin:{plugin}")
+
+    def save_plugin_state(self, plugin: str, values: dict[str, str]) -> None:
+        """Replace a plugin's saved state with ``values`` (inside the current transaction)."""
+        from .sync.status import save_state
+
+        with self.transaction() as conn:
+            save_state(conn, f"plugin:{plugin}", values)
 
     def sync(
         self,

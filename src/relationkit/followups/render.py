@@ -22,6 +22,7 @@ CHANNEL_WORDS = {
     Channel.SMS: "Text",
     Channel.POST: "Post",
     Channel.IN_PERSON: "In person",
+    Channel.LINKEDIN: "LinkedIn",
 }
 FORMATS = ("text", "markdown", "json", "html")
 

@@ -76,7 +76,9 @@ def read_export(path: Path) -> Export:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ExportError(
-            "file", str(path), f"is not UTF-8 text (byte {exc.start}); export it again from "
+            "file",
+            str(path),
+            f"is not UTF-8 text (byte {exc.start}); export it again from "
             "LinkedIn (Settings, Data privacy, Get a copy of your data) and import that file",
         ) from None
     except OSError as exc:
@@ -97,7 +99,9 @@ def parse_export(text: str, file: str) -> Export:
             if columns is not None:
                 missing = [c for c in REQUIRED if c not in columns]
                 if missing:
-                    raise ExportError("file", file, f"line {line}: the header has no {missing} column")
+                    raise ExportError(
+                        "file", file, f"line {line}: the header has no {missing} column"
+                    )
                 export.has_email_column = "email" in columns
             continue
         if not any(c.strip() for c in cells):
@@ -115,7 +119,9 @@ def parse_export(text: str, file: str) -> Export:
         export.connections.append(connection)
     if columns is None:
         raise ExportError(
-            "file", file, "has no 'First Name,Last Name,URL,...' header: it is not LinkedIn's "
+            "file",
+            file,
+            "has no 'First Name,Last Name,URL,...' header: it is not LinkedIn's "
             "Connections.csv (find it in the data export LinkedIn e-mails you)",
         )
     return export

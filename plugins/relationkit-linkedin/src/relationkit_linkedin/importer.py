@@ -66,7 +66,9 @@ def import_connections(
     with ws.transaction():
         matcher = Matcher(ws.contacts())
         entries = review.load(ws)
-        for connection in export.connections:
+        # Certain matches first: a customer they give a profile to is then out of the running
+        # for name matches, so one import decides what importing it twice would.
+        for connection in sorted(export.connections, key=lambda c: not matcher.is_certain(c)):
             entry = entries.get(connection.slug)
             match = matcher.match(connection, entry.rejected if entry else ())
             row = _record(ws, connection, match, at, entries, entry)
@@ -79,6 +81,7 @@ def import_connections(
             else:
                 result.skipped += 1
         review.save(ws, entries)
+    result.rows.sort(key=lambda row: row.line)
     return result
 
 
@@ -90,7 +93,7 @@ def _record(
     entries: dict[str, review.Pending],
     entry: review.Pending | None,
 ) -> Row:
-    row = Row(connection.line, connection.name, "skipped", "not a customer")
+    row = Row(connection.line, connection.name, "skipped", match.why)
     if match.outcome == "matched":
         contact = match.contact
         changed = apply_connection(contact, connection, at)
@@ -118,9 +121,6 @@ def _record(
         entries[connection.slug] = review.Pending(connection, candidates, rejected)
         row.outcome = "queued"
         row.why = "; ".join(" and ".join(c.reasons) for c in match.candidates)
-        return row
-    if entry is not None and entry.rejected:
-        row.why = "you said it is not a customer"
     return row
 
 

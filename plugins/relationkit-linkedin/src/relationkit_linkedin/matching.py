@@ -41,6 +41,7 @@ class Match:
 
     outcome: Outcome
     candidates: list[Candidate] = field(default_factory=list)
+    why: str = ""  # for ``none``: why nobody matched
 
     @property
     def contact(self) -> Contact:
@@ -56,15 +57,23 @@ class Matcher:
         self.names = {cid: name_key(c) for cid, c in self.contacts.items() if _has_name(c)}
         self.bare_names = {cid: n.replace(" ", "") for cid, n in self.names.items()}
 
+    def is_certain(self, connection: Connection) -> bool:
+        """Does the profile URL or the email say who it is?"""
+        keys = (("linkedin", connection.url), ("email", connection.email))
+        return any(value and (kind, value) in self.by_key for kind, value in keys)
+
     def match(self, connection: Connection, rejected: Iterable[str] = ()) -> Match:
         """The customer(s) ``connection`` may be; ids in ``rejected`` the owner said it is not."""
         by_url = self.by_key.get(("linkedin", connection.url)) if connection.url else None
         by_email = self.by_key.get(("email", connection.email)) if connection.email else None
         if by_url and by_email and by_url.id != by_email.id:
-            return Match("conflict", [
-                Candidate(by_url, 1.0, ["has this LinkedIn profile"]),
-                Candidate(by_email, 1.0, ["has this connection's email address"]),
-            ])  # fmt: skip
+            return Match(
+                "conflict",
+                [
+                    Candidate(by_url, 1.0, ["has this LinkedIn profile"]),
+                    Candidate(by_email, 1.0, ["has this connection's email address"]),
+                ],
+            )
         if by_url:
             return Match("matched", [Candidate(by_url, 1.0, ["same LinkedIn profile"])])
         if by_email:
@@ -76,9 +85,14 @@ class Matcher:
         company = fold(connection.company)
         strong: list[Candidate] = []
         weak: list[Candidate] = []
+        why = "not a customer"
         for contact_id, name_score in scores.items():
             contact = self.contacts[contact_id]
-            if contact_id in rejected or _other_profile(contact, connection):
+            if contact_id in rejected:
+                why = "you said it is not a customer"
+                continue
+            if _other_profile(contact, connection):
+                why = "the customer with that name has another LinkedIn profile"
                 continue
             theirs = fold(contact.company)
             company_score = fuzz.token_set_ratio(company, theirs) if company and theirs else None
@@ -94,7 +108,7 @@ class Matcher:
         if len(strong) == 1 and not weak:
             return Match("matched", strong)
         found = sorted(strong + weak, key=lambda c: -c.score)
-        return Match("review", found) if found else Match("none")
+        return Match("review", found) if found else Match("none", why=why)
 
     def _name_scores(self, connection: Connection) -> dict[str, float]:
         """Name score (0..100) of every customer whose name is close to the connection's."""

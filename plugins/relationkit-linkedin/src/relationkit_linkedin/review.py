@@ -1,4 +1,4 @@
-"""Uncertain matches waiting for the owner: ``relationkit linkedin review``, ``link``, ``not-a-match``.
+"""Uncertain matches waiting for the owner (``relationkit linkedin review``, ``link``, ...).
 
 The core's review queue holds pairs of *contacts*; a connection is not a contact (connections
 who are not customers are never added), so the uncertain ones are kept here, one entry per
@@ -15,12 +15,11 @@ from typing import Any
 
 from relationkit.errors import NotFound
 from relationkit.identity import normalise_linkedin_url
-from relationkit.sync.status import load_state, save_state
 from relationkit.workspace import Workspace
 
 from .export import Connection
 
-STATE = "linkedin-review"  # the sync_state namespace of this plugin (no connector has this name)
+STATE = "linkedin-review"  # where Workspace.plugin_state keeps the pending connections
 
 
 @dataclass
@@ -48,13 +47,11 @@ class Pending:
 
 def load(ws: Workspace) -> dict[str, Pending]:
     """Every entry by profile slug (decided ones, with no candidates left, included)."""
-    with ws.transaction() as conn:
-        return {slug: Pending.from_json(v) for slug, v in load_state(conn, STATE).items()}
+    return {slug: Pending.from_json(v) for slug, v in ws.plugin_state(STATE).items()}
 
 
 def save(ws: Workspace, entries: dict[str, Pending]) -> None:
-    with ws.transaction() as conn:
-        save_state(conn, STATE, {slug: p.to_json() for slug, p in entries.items()})
+    ws.save_plugin_state(STATE, {slug: p.to_json() for slug, p in entries.items()})
 
 
 def pending(ws: Workspace) -> list[Pending]:

@@ -18,12 +18,13 @@ from datetime import date, timedelta
 from typing import Any, ClassVar
 from urllib.parse import quote, urlencode
 
+from relationkit.errors import NotFound
 from relationkit.followups.channels import choose_channel
 from relationkit.followups.context import CustomerStats, PlaybookContext
 from relationkit.followups.rule import fill
 from relationkit.followups.wording import day, week_key
-from relationkit.errors import NotFound
-from relationkit.models import Contact, FollowUp, FollowUpStatus
+from relationkit.identity import parse_name
+from relationkit.models import Channel, Contact, FollowUp, FollowUpStatus
 from relationkit.workspace import Workspace
 
 from .importer import is_connected
@@ -56,7 +57,9 @@ class LinkedInConnect:
         settings = context.settings
         monday = context.today - timedelta(days=context.today.weekday())
         already = sum(
-            1 for cid in context.contacts if (context.last_followup(NAME, cid) or date.min) >= monday
+            1
+            for cid in context.contacts
+            if (context.last_followup(NAME, cid) or date.min) >= monday
         )
         room = int(settings["per_week"]) - already
         if room <= 0:
@@ -65,9 +68,7 @@ class LinkedInConnect:
             (c for c in context.contacts.values() if self._eligible(c, context)),
             key=lambda c: (-_score(c, context.stat(c.id), context.today, settings), c.name, c.id),
         )
-        spenders = sorted(
-            (s.spend_12m, cid) for cid, s in context.stats.items() if s.spend_12m > 0
-        )
+        spenders = sorted((s.spend_12m, cid) for cid, s in context.stats.items() if s.spend_12m > 0)
         ranks = {cid: len(spenders) - i for i, (_, cid) in enumerate(spenders)}
         for contact in ranked[:room]:
             yield self._suggest(contact, context, ranks.get(contact.id), week_key(monday))
@@ -78,7 +79,7 @@ class LinkedInConnect:
         if not (contact.given_name or contact.family_name or contact.display_name):
             return False  # an email address alone finds nobody on LinkedIn
         # The engine drops a follow-up with no allowed channel: don't spend the week's room on it.
-        if choose_channel(contact, marketing=False) is None:
+        if choose_channel(contact, marketing=False, hint=Channel.LINKEDIN) is None:
             return False
         last = context.last_followup(NAME, contact.id)
         return last is None or (context.today - last).days >= context.settings["repeat_after_days"]
@@ -88,7 +89,7 @@ class LinkedInConnect:
     ) -> FollowUp:
         settings = context.settings
         stats = context.stat(contact.id)
-        first_name = contact.given_name or contact.nickname or contact.name.split()[0]
+        first_name = contact.given_name or parse_name(contact.name).given or contact.name
         values = {
             "name": contact.name,
             "first_name": first_name,
@@ -109,6 +110,7 @@ class LinkedInConnect:
             title=fill(settings["title"], NAME, "title", **values),
             reason=fill(settings["reason"], NAME, "reason", **values),
             due=context.today,
+            channel=Channel.LINKEDIN,
             minutes=int(settings["minutes"]),
             value=float(settings["value"]) + score * float(settings["value_share"]),
             note=textwrap.shorten(note, int(settings["note_max_chars"]), placeholder="…"),
@@ -127,12 +129,16 @@ def dismiss(ws: Workspace, ref: str, today: date | None = None) -> tuple[Contact
             raise NotFound(f"follow-up {ref} is a {followup.rule} follow-up, not a LinkedIn one")
         contact = ws.get_contact(followup.contact_id)
     with ws.transaction():
-        waiting = ws.followups(contact=contact, status=[FollowUpStatus.OPEN, FollowUpStatus.SNOOZED])
+        waiting = ws.followups(
+            contact=contact, status=[FollowUpStatus.OPEN, FollowUpStatus.SNOOZED]
+        )
         skipped = [
             ws.update_followup(f, status=FollowUpStatus.SKIPPED) for f in waiting if f.rule == NAME
         ]
         on = (today or date.today()).isoformat()
-        if contact.set("custom", {**contact.custom, DISMISSED: f"dismissed {on}"}, source="linkedin"):
+        if contact.set(
+            "custom", {**contact.custom, DISMISSED: f"dismissed {on}"}, source="linkedin"
+        ):
             ws.save_contact(contact, changed=["custom"])
     return contact, skipped
 
