@@ -4,12 +4,13 @@
 ``BOTH_BACKENDS`` each test runs twice, on SQLite and on a real PostgreSQL server that the
 session starts in a temporary directory (initdb/pg_ctl from the machine's PostgreSQL
 installation, which ``.ci/run`` installs when missing). Without a server those PostgreSQL runs
-are skipped, saying why.
+are skipped, saying why, unless ``RELATIONKIT_TEST_POSTGRES=require`` (set by ``.ci/run``).
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,10 +51,13 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgr
     """A throwaway PostgreSQL server for the whole session (skips when none is installed)."""
     bin_dir = find_postgres_bin()
     if bin_dir is None:
-        pytest.skip(
+        why = (
             "no PostgreSQL server installed (initdb/pg_ctl not found; .ci/run installs Debian's "
             "postgresql package)"
         )
+        if os.environ.get("RELATIONKIT_TEST_POSTGRES") == "require":
+            pytest.fail(why, pytrace=False)
+        pytest.skip(why)
     server = start_postgres(bin_dir)
     yield server
     server.stop()

@@ -311,7 +311,7 @@ def test_sync_with_the_csv_connector(cli: CliRunnerOnDb, tmp_path: Path) -> None
 
 
 def test_sync_unknown_connector_is_a_message(cli: CliRunnerOnDb) -> None:
-    result = cli("sync", "--only", "myspace", code=1)
+    result = cli("sync", "--only", "myspace", code=2)
     assert result.stderr.startswith("Error: ")
     assert "myspace" in result.stderr
 

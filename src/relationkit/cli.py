@@ -7,16 +7,14 @@ printed as ``Error: <message>`` with exit status 1, never as a traceback.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import sys
-import tempfile
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
@@ -46,7 +44,7 @@ from .errors import (
     SafetyGuardTripped,
 )
 from .importers import ImportReport, import_contacts_csv, import_purchases_csv
-from .models import Contact, ContactStats, Interaction, InteractionKind, Purchase
+from .models import Contact, InteractionKind
 from .parsing import contact_from_fields, parse_amount, parse_date
 from .plugins import PluginManager, connector_classes, get_plugin_manager, plugin_info
 from .store.codec import to_jsonable
@@ -91,7 +89,13 @@ class MainGroup(click.Group):
         if self._plugin_commands_of is None or self._plugin_commands_of[0] is not pm:
             collector = click.Group()
             pm.hook.register_commands(cli=collector)
-            added = {n: c for n, c in collector.commands.items() if n not in self.commands}
+            added = {}
+            for name, command in collector.commands.items():
+                own = self.commands.get(name)
+                if own is None:
+                    added[name] = command
+                elif isinstance(own, click.Group) and isinstance(command, click.Group):
+                    added[name] = _merged(own, command)
             self._plugin_commands_of = (pm, added)
         return self._plugin_commands_of[1]
 
@@ -99,13 +103,23 @@ class MainGroup(click.Group):
         return sorted({*super().list_commands(ctx), *self._plugin_commands()})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        return super().get_command(ctx, cmd_name) or self._plugin_commands().get(cmd_name)
+        own = super().get_command(ctx, cmd_name)
+        if own is not None and not isinstance(own, click.Group):
+            return own  # plugins are only consulted for new names and built-in groups
+        return self._plugin_commands().get(cmd_name) or own
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except RelationkitError as exc:
             raise click.ClickException(str(exc)) from exc
+
+
+def _merged(own: click.Group, plugin: click.Group) -> click.Group:
+    """A built-in group with a plugin's group of the same name folded in (built-ins win)."""
+    merged = copy.copy(own)
+    merged.commands = {**plugin.commands, **own.commands}
+    return merged
 
 
 # -- output helpers ------------------------------------------------------------------------------
@@ -760,7 +774,7 @@ def sync(
 
 def _sync_exit(message: str, code: int) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
-    raise SystemExit(code)
+    raise SystemExit(int(code))
 
 
 def _rich_log_handler(console: Console) -> logging.Handler:
@@ -814,6 +828,56 @@ def _print_sync_report(report: SyncReport, redact: Callable[[str], str]) -> None
         click.echo(redact(message))
     for problem in report.problems:
         click.echo(f"Problem: {redact(str(problem))}")
+
+
+# -- auth ----------------------------------------------------------------------------------------
+
+
+@main.group()
+def auth() -> None:
+    """Connect relationkit to your accounts (plugins add theirs, e.g. `auth linkedin`)."""
+
+
+@auth.command("google")
+@click.option(
+    "--no-browser",
+    is_flag=True,
+    help="For a machine without a browser: print the address to open elsewhere, then paste back "
+    "the address the browser ended on.",
+)
+@click.option(
+    "--port", type=int, default=0, show_default=True, help="Local port for Google's answer (0: any)"
+)
+@click.option(
+    "--client-secrets",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The JSON of your OAuth client ID (type Desktop app). Default: "
+    "RELATIONKIT_GOOGLE_CLIENT_SECRETS, else client_secrets in [google].",
+)
+@click.option("--scope", "extra", multiple=True, help="Ask for this scope too (repeatable).")
+def auth_google(
+    no_browser: bool, port: int, client_secrets: Path | None, extra: tuple[str, ...]
+) -> None:
+    """Sign in to Google for the enabled connectors, asking only for the access they need.
+
+    The sign-in (a refresh token) is saved beside the config file, readable by you only;
+    syncs renew it by themselves. Run this again when a command says the sign-in was refused.
+    """
+    from .auth import client_config, enabled_google_scopes, sign_in
+
+    config = load_config()
+    scopes = sorted({*enabled_google_scopes(config), *extra})
+    done = sign_in(
+        scopes,
+        client_config(config, client_secrets),
+        open_browser=not no_browser,
+        port=port,
+        show=click.echo,
+        ask=click.prompt,
+    )
+    click.echo(f"Signed in to Google; saved in {done.path} (readable by you only).")
+    for scope in done.scopes:
+        click.echo(f"  access: {scope}")
 
 
 # -- doctor --------------------------------------------------------------------------------------
@@ -936,16 +1000,32 @@ def _check_connectors(
             checks.ok(f"connector {name} is installed and set up")
 
 
+def _check_google_auth(checks: _Checks, config: Config, known: dict[str, type]) -> None:
+    """Whether the Google sign-in (or service account) works for the enabled connectors."""
+    from .auth import google_auth_status, google_scopes
+
+    scopes = google_scopes(known[n] for n in config.enabled_connectors() if n in known)
+    if not scopes:
+        return
+    status = google_auth_status(scopes, config)
+    if status.ok:
+        checks.ok(status.message)
+    else:
+        checks.fail(status.message, status.fix)
+
+
 @main.command()
 @click.pass_obj
 def doctor(obj: CliContext) -> None:
-    """Check the configuration, database, plugins and connectors; say what to fix."""
+    """Check the configuration, database, plugins, Google access and each connector's set-up
+    (its own check: the sheet's structure, the API answering); say what to fix."""
     checks = _Checks()
     config = _check_config(checks)
     url = obj.db_url or (config.db_url if config else default_db_url())
     database_ready = _check_database(checks, url)
     known = _check_plugins(checks)
     if config is not None and known is not None:
+        _check_google_auth(checks, config, known)
         if database_ready:
             with relationkit.open(url, config=config) as ws:
                 _check_connectors(checks, config, known, ws)
@@ -958,8 +1038,8 @@ def doctor(obj: CliContext) -> None:
 
 
 @main.command()
-@click.option("--port", type=int, default=0, show_default=True, help="Port to listen on (0: any free).")
-@click.option("--seed", default="empty", show_default=True, help="Data to start with (empty, demo).")
+@click.option("--port", type=int, default=0, show_default=True, help="Port (0: any free one).")
+@click.option("--seed", default="empty", show_default=True, help="Data to start with: empty, demo.")
 def emulator(port: int, seed: str) -> None:
     """Run the local Google API emulator until Ctrl-C (for offline tests and trying things)."""
     from .testing.emulator import serve_forever
@@ -970,68 +1050,28 @@ def emulator(port: int, seed: str) -> None:
 # -- demo ----------------------------------------------------------------------------------------
 
 
-def _sample(name: str) -> Path:
-    return Path(str(resources.files("relationkit") / "data" / name))
-
-
-def _demo_import(ws: Workspace) -> None:
-    for title, importer, name, counts in (
-        ("customers", import_contacts_csv, "sample_customers.csv", _CONTACT_COUNTS),
-        ("purchases", import_purchases_csv, "sample_purchases.csv", _PURCHASE_COUNTS),
-    ):
-        click.secho(f"\nImporting the shop's {title} ({name})", bold=True)
-        with _progress(f"Importing {title}") as progress:
-            report = importer(ws, _sample(name), progress=progress)
-        _print_import_report(report, counts)
-
-
-def _demo_customers(ws: Workspace) -> None:
-    today = date.today()
-    people = list(ws.contacts())
-    bought: dict[str, list[Purchase]] = defaultdict(list)
-    touched: dict[str, list[Interaction]] = defaultdict(list)
-    for purchase in ws.purchases():
-        bought[purchase.contact_id].append(purchase)
-    for interaction in ws.interactions():
-        touched[interaction.contact_id].append(interaction)
-    figures = [(c, ContactStats.compute(bought[c.id], touched[c.id], today)) for c in people]
-    revenue = sum((s.total_spend for _, s in figures), Decimal(0))
-    click.secho(f"\n{len(people)} customers, {_money(revenue)} in sales", bold=True)
-    top = sorted(figures, key=lambda pair: pair[1].total_spend, reverse=True)[:5]
-    _print_table(
-        ("Customer", "Spent", "Last 12 months", "Purchases", "Last purchase"),
-        [
-            (c.name, _money(s.total_spend), _money(s.spend_12m), s.purchase_count, s.last_purchase)
-            for c, s in top
-        ],
-        title="Top spenders",
-    )
-    soon = sorted((c.birthday.next_occurrence(today), c.name) for c in people if c.birthday)[:5]
-    _print_table(("Birthday", "Customer"), soon, title="Next birthdays")
-    quiet = [c for c, s in figures if s.last_touch and (today - s.last_touch).days > 365]
-    click.echo(f"{len(quiet)} customer(s) not seen for more than a year.")
-    pairs = ws.duplicates()
-    click.echo(f"{len(pairs)} likely duplicate pair(s) to review (`relationkit duplicates`).")
-
-
-# The demo's steps, in order: each gets the demo workspace and prints what it shows.
-DEMO_STEPS: tuple[Callable[[Workspace], None], ...] = (_demo_import, _demo_customers)
-
-
 @main.command()
-def demo() -> None:
-    """Show relationkit on a sample garden & mower shop (in a temporary database).
+@click.option("--keep", is_flag=True, help="Leave the emulator running afterwards, until Ctrl-C.")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The shop's today: its data and the digest are worked out for this day "
+    "(default 2026-11-23, so every run shows the same).",
+)
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep the demo's database, config and LinkedIn export in this folder "
+    "(default: a temporary folder, removed at the end).",
+)
+def demo(keep: bool, today: datetime | None, folder: Path | None) -> None:
+    """Show relationkit on a sample garden & mower shop, with every installed plugin.
 
-    Ignores --db and the config file, and runs only the built-in plugins: nothing of yours is
-    touched.
+    Starts a local Google emulator holding the shop's customer sheet and contacts, syncs it
+    into a database of its own and shows this week's digest. Nothing of yours is touched: it
+    ignores --db and your config file.
     """
-    from .plugins import builtins_only
+    from .demo import DEMO_TODAY, run_demo
 
-    with tempfile.TemporaryDirectory(prefix="relationkit-demo-") as folder, builtins_only():
-        url = f"sqlite:///{Path(folder) / 'demo.db'}"
-        ws = relationkit.open(url, config=Config(db_url=url))
-        try:
-            for step in DEMO_STEPS:
-                step(ws)
-        finally:
-            ws.close()
+    run_demo(keep, today=today.date() if today else DEMO_TODAY, folder=folder)

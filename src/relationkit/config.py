@@ -23,7 +23,10 @@ APP = "relationkit"
 
 
 def config_dir() -> Path:
-    return Path(platformdirs.user_config_dir(APP))
+    """The folder of the config file and the saved sign-ins: the folder of
+    ``RELATIONKIT_CONFIG`` when that is set, else the user config directory."""
+    named = os.environ.get("RELATIONKIT_CONFIG")
+    return Path(named).expanduser().parent if named else Path(platformdirs.user_config_dir(APP))
 
 
 def data_dir() -> Path:
@@ -43,6 +46,7 @@ class Config:
     currency: str = "USD"
     connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
     playbook: dict[str, dict[str, Any]] = field(default_factory=dict)
+    google: dict[str, Any] = field(default_factory=dict)  # client_secrets, service_account, subject
     path: Path | None = None  # the file this was read from, if any
 
     def connector(self, name: str) -> dict[str, Any]:
@@ -67,11 +71,15 @@ def load_config(path: Path | None = None) -> Config:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    known = {"db_url", "region", "currency", "connectors", "playbook"}
+    known = {"db_url", "region", "currency", "connectors", "playbook", "google"}
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}; see docs/configuration.md")
-    config = Config(**{k: v for k, v in raw.items() if k in known}, path=path if path.exists() else None)
+        raise ConfigError(
+            f"{path}: unknown setting(s) {', '.join(unknown)}; see docs/configuration.md"
+        )
+    config = Config(
+        **{k: v for k, v in raw.items() if k in known}, path=path if path.exists() else None
+    )
     if os.environ.get("RELATIONKIT_DB"):
         config.db_url = os.environ["RELATIONKIT_DB"]
     if os.environ.get("RELATIONKIT_REGION"):
@@ -89,7 +97,9 @@ def update_config(table: str, values: dict[str, Any], path: Path | None = None) 
 
     path = path or config_path()
     try:
-        document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+        document = (
+            tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+        )
     except tomlkit.exceptions.ParseError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     node: Any = document

@@ -31,9 +31,11 @@ def register_connectors(register: Callable[[type[Connector]], None]) -> None:
     Runs each time relationkit needs the list of connectors (a sync, ``doctor``).
     A connector class subclasses :class:`relationkit.sync.contract.Connector`: class attributes
     ``name`` (unique, e.g. ``"google_sheets"``; the config table ``[connectors.<name>]``
-    configures it) and ``description`` (one line), and ``pull``/``push`` (``check`` for
-    ``doctor``). The sync engine constructs it as ``connector_class(workspace, settings)``, with
-    ``settings`` that config table as a dict. Return nothing.
+    configures it), ``description`` (one line) and ``scopes`` (the OAuth scopes it needs:
+    ``relationkit auth google`` asks for those of the enabled connectors), and ``pull``/``push``
+    (``check`` for ``doctor``). The sync engine constructs it as
+    ``connector_class(workspace, settings)``, with ``settings`` that config table as a dict.
+    Return nothing.
     """
 
 
@@ -55,7 +57,9 @@ def register_commands(cli: click.Group) -> None:
     ``cli.add_command(...)``.
 
     Runs once per plugin manager, when the CLI first lists or looks up its commands. A plugin
-    command with the name of a built-in command is ignored (built-ins win). Inside a command,
+    command with the name of a built-in command is ignored (built-ins win); a plugin group named
+    like a built-in group (``auth``) is merged into it: its sub-commands are added, built-in
+    sub-commands win. Inside a command,
     ``click.get_current_context().obj.workspace()`` opens the workspace chosen with ``--db``.
     Return nothing.
     """

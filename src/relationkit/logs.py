@@ -66,7 +66,10 @@ class RedactingFilter(logging.Filter):
         self._names = frozenset(words)
 
     def redact(self, text: str) -> str:
-        """``text`` with emails, phones, secrets and known names replaced by placeholders."""
+        """``text`` with emails, phones, secrets and known names replaced by placeholders
+        (unchanged when the filter is disabled, with ``--verbose-pii``)."""
+        if not self.enabled:
+            return text
         text = _EMAIL.sub("<email>", text)
         for pattern, replacement in _SECRETS:
             text = pattern.sub(replacement, text)
@@ -81,7 +84,12 @@ class RedactingFilter(logging.Filter):
         matcher = phonenumbers.PhoneNumberMatcher(
             text, self.region, leniency=phonenumbers.Leniency.POSSIBLE
         )
-        spans = [(m.start, m.end) for m in matcher]
+        # Digits inside a word (an id such as f_4155550134ab) are not a phone number.
+        spans = [
+            (m.start, m.end)
+            for m in matcher
+            if not _is_word_char(text, m.start - 1) and not _is_word_char(text, m.end)
+        ]
         for start, end in reversed(spans):
             text = text[:start] + "<phone>" + text[end:]
         return text
@@ -99,6 +107,10 @@ class RedactingFilter(logging.Filter):
             record.exc_text = self.redact(record.exc_text)
         record._relationkit_redacted = True
         return True
+
+
+def _is_word_char(text: str, index: int) -> bool:
+    return 0 <= index < len(text) and (text[index].isalnum() or text[index] == "_")
 
 
 class JsonFormatter(logging.Formatter):

@@ -171,7 +171,7 @@ class Workspace:
         query = select(t.contacts.c.data).where(t.contacts.c.merged_into.is_(None))
         query = query.order_by(t.contacts.c.id)
         with self.engine.connect() as conn:
-            for row in conn.execution_options(yield_per=1000).execute(query):
+            for row in conn.execute(query, execution_options={"yield_per": 1000}):
                 yield contact_from_dict(row.data)
 
     def count_contacts(self) -> int:

@@ -511,3 +511,17 @@ def test_owner_helpers_edit_state_without_requests(google_emulator: GoogleEmulat
     owner.delete_person(name)
     assert owner.contacts() == []
     assert google_emulator.requests == []
+
+
+def test_owner_add_group_creates_a_label_once(people: Any, google_emulator: GoogleEmulator) -> None:
+    owner = google_emulator.people
+    gid = owner.add_group("Customers")
+    assert owner.add_group("Customers") == gid
+    assert google_emulator.requests == []
+    name = owner.add_person(
+        {"memberships": [{"contactGroupMembership": {"contactGroupId": gid}}]}
+    )
+    assert owner.group_members(gid) == [name]
+    listed = people.contactGroups().list(groupFields="name,groupType").execute()
+    names = {g["name"] for g in listed["contactGroups"]}
+    assert "Customers" in names

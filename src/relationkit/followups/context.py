@@ -159,7 +159,7 @@ def _add_visits(conn: Any, today: date, stats: dict[str, CustomerStats]) -> None
         .where(p.amount > 0, p.date <= today)
         .order_by(_scanned(p.contact_id), p.date)
     )
-    rows = conn.execution_options(yield_per=20_000).execute(query)
+    rows = conn.execute(query, execution_options={"yield_per": 20_000})
     for contact_id, group in groupby(rows, key=itemgetter(0)):
         days: list[int] = []
         categories: set[str] = set()

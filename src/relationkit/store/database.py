@@ -1,14 +1,17 @@
-"""Opening a database: the engine, SQLite pragmas, and bringing the schema up to date with Alembic."""
+"""Opening a database: the engine, SQLite pragmas, bringing the schema up to date (Alembic)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import filelock
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -49,9 +52,36 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+# Any fixed 64-bit number: the PostgreSQL advisory lock held while the schema is upgraded.
+_MIGRATION_LOCK = 0x726B6D6967726174
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the database to ``revision`` (creating it on first use); data is kept."""
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    """Upgrade the database to ``revision`` (creating it on first use); data is kept.
+
+    Several processes (cron jobs, machines of a team) opening a new or older database at once
+    upgrade it once: the others wait, then find it up to date. On PostgreSQL they wait on an
+    advisory lock held by the upgrade's transaction; on a SQLite file, on a file lock beside it
+    (``<database>.migrate.lock``), taken only when there is something to upgrade.
+    """
+    if revision == "head" and current_revision(engine) == head_revision():
+        return
+    with _sqlite_file_lock(engine):
+        config = alembic_config()
+        with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                lock = text("SELECT pg_advisory_xact_lock(:key)")
+                connection.execute(lock, {"key": _MIGRATION_LOCK})
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+
+
+@contextmanager
+def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
+        yield
+        return
+    path = Path(str(database)).expanduser()
+    with filelock.FileLock(str(path.with_name(path.name + ".migrate.lock"))):
+        yield

@@ -118,9 +118,9 @@ class PullApplier:
                 known.local_id = record.id  # merged since the last sync
                 self._save(known, side, record, item)
             return
-        merge = self._merge(
-            item, side, record, known.local, known.remote, local_since=known.synced_at
-        )
+        # Only contacts keep a change time per field; a follow-up's one time covers all fields.
+        since = known.synced_at if item.kind == Kind.CONTACT else None
+        merge = self._merge(item, side, record, known.local, known.remote, local_since=since)
         self._count(merge, "updated" if merge.to_local else "unchanged")
         updated = status.Status(
             self.name,

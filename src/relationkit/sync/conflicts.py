@@ -12,7 +12,9 @@ For each field a remote record carries, compare both sides with what they had at
 Without a previous sync of that field (a record linked for the first time) every difference is
 a conflict resolved by the same rule. When the record was matched by identity (same email) and
 not by the relationkit id it carries, an empty remote value never replaces a non-empty one: a
-record relationkit never wrote says "unknown" with an empty cell, not "cleared".
+record relationkit never wrote says "unknown" with an empty cell, not "cleared". Likewise a
+field relationkit never set takes the remote value, while one cleared here on purpose is
+decided by the rule.
 """
 
 from __future__ import annotations
@@ -27,10 +29,15 @@ _MISSING = object()
 
 @dataclass(frozen=True)
 class Stamp:
-    """When a side last changed a field, and the priority of whoever changed it."""
+    """When a side last changed a field, and the priority of whoever changed it.
+
+    ``known`` is False when the side never set the field (its empty value means "unknown",
+    not "cleared").
+    """
 
     at: datetime
     priority: int
+    known: bool = True
 
 
 @dataclass
@@ -80,8 +87,9 @@ def merge_fields(
             result.local_base[name] = theirs
             continue
         if old_ours is _MISSING or old_theirs is _MISSING:
+            stamp = local_stamp(name)
             take = not (empty_is_unknown and _is_empty(theirs)) and (
-                _is_empty(ours) or remote_wins(local_stamp(name), remote_stamp)
+                (_is_empty(ours) and not stamp.known) or remote_wins(stamp, remote_stamp)
             )
             if not _is_empty(ours) and not _is_empty(theirs):
                 result.conflicts.append(name)

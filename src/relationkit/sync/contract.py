@@ -129,7 +129,10 @@ class Connector:
     never read as cleared and never sent), ``can_delete`` (whether :meth:`push` accepts deletes),
     ``read_only`` (a pull-only source such as an export file: nothing is pushed) and ``priority``
     (who wins a conflict whose two changes happened at the same moment; settings may override it
-    with ``priority = <int>``; the owner's own UI, the sheet, should have the highest).
+    with ``priority = <int>``; the owner's own UI, the sheet, should have the highest), and
+    ``scopes``: the OAuth scopes it needs (Google's ``https://www.googleapis.com/auth/...``);
+    ``relationkit auth google`` asks for the union of the enabled connectors' Google scopes and
+    nothing more.
 
     Settings common to every connector (the engine reads them): ``enabled``, ``priority``,
     ``propagate_deletes`` (default false), ``max_removed_fraction`` (default 0.5) and
@@ -143,6 +146,7 @@ class Connector:
     can_delete: ClassVar[bool] = False
     read_only: ClassVar[bool] = False
     priority: ClassVar[int] = 0
+    scopes: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, workspace: Workspace, settings: dict[str, Any]) -> None:
         self.workspace = workspace

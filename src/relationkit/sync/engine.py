@@ -129,7 +129,7 @@ class SyncEngine:
         if between is not None:
             self._step("between")
             try:
-                between(report)
+                self._between(between, report)
             except Exception as exc:
                 step = getattr(between, "__name__", "between")
                 report.failed_steps.append(step)
@@ -138,6 +138,19 @@ class SyncEngine:
         for connector in connectors:
             if connector.name in applied and not connector.read_only:
                 self._push(connector, sides, report)
+
+    def _between(self, between: Between, report: SyncReport) -> None:
+        """Run ``between``; in a dry run on a server database, inside a savepoint, so that a
+        failure does not abort the dry run's transaction (SQLite statements fail alone)."""
+        if not report.dry_run:
+            between(report)
+            return
+        with self.ws.transaction() as conn:
+            if conn.dialect.name == "sqlite":
+                between(report)
+                return
+            with conn.begin_nested():
+                between(report)
 
     def _pull(self, connector: Connector, report: SyncReport, *, full: bool) -> _Pulled | None:
         report.of(connector.name)

@@ -116,7 +116,7 @@ class ContactSide(LocalSide):
     def stamp(self, record: Contact, name: str) -> Stamp:
         provenance = record.provenance.get(name)
         if provenance is None:
-            return Stamp(record.created_at, 0)
+            return Stamp(record.created_at, 0, known=False)
         return Stamp(provenance.at, self.priorities.get(provenance.source, 0))
 
     def apply(self, record: Contact, values: dict[str, Any], *, source: str, at: datetime) -> None:

@@ -4,7 +4,9 @@ Behaviour follows the API reference: client-chosen event ids are base32hex (a-v,
 long (400 otherwise) and unique per calendar, deleted ones included (409 ``duplicate``); deleting
 marks an event ``cancelled`` and incremental lists keep returning it; an unknown or expired sync
 token answers 410 ``fullSyncRequired``; ``nextSyncToken`` comes on the last page only; at most 5
-reminder overrides. Recurring events are stored but not expanded (``singleEvents`` is accepted).
+reminder overrides; an ``If-Match`` etag that is no longer current makes a patch, update or
+delete fail with 412 ``conditionNotMet``. Recurring events are stored but not expanded
+(``singleEvents`` is accepted).
 
 The owner-side helpers (``add_event``, ``owner_edit_event``, ``owner_move_event``,
 ``owner_delete_event``) change events as if the owner used the Calendar app.
@@ -318,20 +320,29 @@ class CalendarAPI:
 
     def patch_event(self, req: EmulatorRequest) -> dict[str, Any]:
         calendar = self._calendar(req.path_params["calendarId"])
-        stored = self._event(calendar, req.path_params["eventId"])
+        stored = self._matching_event(calendar, req)
         self._store(stored, _merge(stored.body, req.json()))
         return self._render(calendar, stored)
 
     def update_event(self, req: EmulatorRequest) -> dict[str, Any]:
         calendar = self._calendar(req.path_params["calendarId"])
-        stored = self._event(calendar, req.path_params["eventId"])
+        stored = self._matching_event(calendar, req)
         self._store(stored, req.json())
         return self._render(calendar, stored)
 
     def delete_event(self, req: EmulatorRequest) -> EmulatorResponse:
         calendar = self._calendar(req.path_params["calendarId"])
-        self._cancel(self._event(calendar, req.path_params["eventId"]))
+        self._cancel(self._matching_event(calendar, req))
         return EmulatorResponse(204)
+
+    def _matching_event(self, calendar: StoredCalendar, req: EmulatorRequest) -> StoredEvent:
+        """The event a modification names; 412 when ``If-Match`` gives an etag it no longer
+        has (conditional modification: someone else changed it since the caller read it)."""
+        stored = self._event(calendar, req.path_params["eventId"])
+        wanted = req.headers.get("if-match")
+        if wanted is not None and wanted.strip() not in ("*", _etag(stored.seq)):
+            raise error(412, "Precondition Failed", "conditionNotMet")
+        return stored
 
     def list_events(self, req: EmulatorRequest) -> dict[str, Any]:
         calendar = self._calendar(req.path_params["calendarId"])

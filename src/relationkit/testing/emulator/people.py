@@ -161,6 +161,21 @@ class PeopleAPI:
         live = [p for p in self.persons.values() if not p.deleted]
         return [p.render(None) for p in sorted(live, key=lambda p: p.seq)]
 
+    def add_group(self, name: str) -> str:
+        """Create a label as the owner would (or find it by name); its id."""
+        for group in self.groups.values():
+            if group.name == name:
+                return group.group_id
+        return self._new_group(name, []).group_id
+
+    def _new_group(self, name: str, client_data: list[dict[str, str]]) -> ContactGroup:
+        self._ids += 1
+        group_id = f"{0x5E0000 + self._ids:x}emu"
+        created = ContactGroup(group_id, name, "USER_CONTACT_GROUP", self.clock.now(),
+                               client_data=client_data)  # fmt: skip
+        self.groups[group_id] = created
+        return created
+
     def group_members(self, group_id: str) -> list[str]:
         return [p.resource_name for p in self.persons.values()
                 if not p.deleted and group_id in p.groups]  # fmt: skip
@@ -518,11 +533,7 @@ class PeopleAPI:
         if any(g.name == name for g in self.groups.values()):
             raise ApiError(409, "Cannot create contact group with duplicate name.",
                            "ALREADY_EXISTS", "duplicate")  # fmt: skip
-        self._ids += 1
-        group_id = f"{0x5E0000 + self._ids:x}emu"
-        created = ContactGroup(group_id, name, "USER_CONTACT_GROUP", self.clock.now(),
-                               client_data=list(group.get("clientData") or []))  # fmt: skip
-        self.groups[group_id] = created
+        created = self._new_group(name, list(group.get("clientData") or []))
         mask = self._group_mask(body.get("readGroupFields"))
         return self._render_group(created, mask)
 

@@ -1,0 +1,173 @@
+"""Google Contacts sync: requests and time against the API minimum, through the emulator.
+
+    uv run --all-packages python benchmarks/bench_contacts.py [--quick]
+
+An address book of N contacts in the "Customers" label (10,000; 2,000 with ``--quick``) and an
+empty relationkit workspace: the first sync (everything listed, every contact created here, the
+relationkit id written back to every contact), a sync with no change, a forced full re-listing,
+and a sync pushing 1,000 local edits. Requests come from the emulator's request log; the API
+minimum is ceil(N/1000) list requests, 1 request for no change, ceil(M/200) writes for M
+changes. Follows the benchmarks/harness.py interface (``run(quick) -> list[Measure]``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from harness import Measure, peak_rss_mib, stopwatch
+
+import relationkit
+from relationkit.config import Config
+from relationkit.google import EMULATOR_ENV
+from relationkit.sync.engine import SyncEngine
+from relationkit.testing import GoogleEmulator
+from relationkit.workspace import Workspace
+from relationkit_google_contacts import GoogleContactsConnector
+
+TITLE = "Google Contacts sync"
+ABOUT = """
+Requests and wall time of Google Contacts syncs through the loopback emulator with the real
+googleapiclient, against the People API minimum: ceil(N/1000) list requests for a full listing,
+one request for a sync with no change, ceil(M/200) write requests for M changes.
+"""
+
+LIST = "connections.list"
+EDITS = 1000
+
+
+def _sync(ws: Workspace, **options: object) -> object:
+    connector = GoogleContactsConnector(ws, {})
+    try:
+        return SyncEngine(ws).run([connector], **options)  # type: ignore[arg-type]
+    finally:
+        connector.close()
+
+
+def _writes(emu: GoogleEmulator) -> int:
+    return emu.request_count("people", "batchCreateContacts") + emu.request_count(
+        "people", "batchUpdateContacts"
+    )
+
+
+def _requests(group: str, name: str, value: int, minimum: int) -> Measure:
+    return Measure(group, name, value, "requests", target=f"= {minimum:,}", met=value == minimum)
+
+
+def run(quick: bool = False) -> list[Measure]:
+    n = 2_000 if quick else 10_000
+    measures: list[Measure] = []
+    with GoogleEmulator() as emu, tempfile.TemporaryDirectory() as tmp:
+        os.environ[EMULATOR_ENV] = emu.url
+        gid = emu.people.add_group("Customers")
+        for i in range(n):
+            emu.people.add_person(
+                {
+                    "names": [{"givenName": "Person", "familyName": str(i)}],
+                    "emailAddresses": [{"value": f"person{i}@example.com"}],
+                    "phoneNumbers": [{"value": f"+1 415 55{i:05d}"}],
+                    "memberships": [{"contactGroupMembership": {"contactGroupId": gid}}],
+                }
+            )
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        ws = relationkit.open(url, config=Config(db_url=url))
+        label = f"{n:,} contacts"
+
+        with stopwatch() as first:
+            _sync(ws)
+        measures += [
+            _requests(
+                "full sync",
+                f"list requests, {label}",
+                emu.request_count("people", LIST),
+                math.ceil(n / 1000),
+            ),
+            _requests("full sync", f"id write-back, {label}", _writes(emu), math.ceil(n / 200)),
+            Measure(
+                "full sync",
+                f"all requests, {label}",
+                emu.request_count("people"),
+                "requests",
+                note="+1 label list, +1 getBatchGet per 200 updates (read before write)",
+            ),
+            Measure("full sync", f"first sync, {label}", first(), "s"),
+        ]
+
+        _sync(ws)  # lists relationkit's own write-back once
+        emu.reset_requests()
+        with stopwatch() as quiet:
+            _sync(ws)
+        measures += [
+            _requests("no change", f"requests, {label}", emu.request_count("people"), 1),
+            Measure("no change", f"sync, {label}", quiet(), "s"),
+        ]
+
+        emu.reset_requests()
+        with stopwatch() as relist:
+            _sync(ws, full=True)
+        measures += [
+            _requests(
+                "full re-listing",
+                f"list requests, {label}",
+                emu.request_count("people", LIST),
+                math.ceil(n / 1000),
+            ),
+            Measure(
+                "full re-listing",
+                f"all requests, {label}",
+                emu.request_count("people"),
+                "requests",
+                note="+1 label list",
+            ),
+            Measure("full re-listing", f"sync, {label}", relist(), "s"),
+        ]
+        connector = GoogleContactsConnector(ws, {})
+        with stopwatch() as pull:
+            connector.pull({}, full=True)
+        measures.append(
+            Measure(
+                "full re-listing",
+                f"connector pull alone, {label}",
+                pull(),
+                "s",
+                note="listing and translating; the rest is the sync engine",
+            )
+        )
+
+        for contact in list(ws.contacts())[:EDITS]:
+            ws.update_contact(contact.id, company="Lee Gardens")
+        emu.reset_requests()
+        with stopwatch() as push:
+            _sync(ws)
+        measures += [
+            _requests(
+                "push", f"write requests, {EDITS:,} edits", _writes(emu), math.ceil(EDITS / 200)
+            ),
+            Measure(
+                "push",
+                f"read-before-write requests, {EDITS:,} edits",
+                emu.request_count("people", "getBatchGet"),
+                "requests",
+            ),
+            Measure("push", f"sync pushing {EDITS:,} edits", push(), "s"),
+            Measure("memory", "peak", peak_rss_mib(), "MiB"),
+        ]
+        ws.close()
+        del os.environ[EMULATOR_ENV]
+    return measures
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    for m in run(quick):
+        verdict = "" if m.met is None else ("  ok" if m.met else "  MISSED")
+        print(f"{m.group:16} {m.name:44} {m.shown():>14} {m.target}{verdict}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,325 @@
+"""Two-way sync of contacts with Google Contacts through the People API v1.
+
+Pull lists ``connections`` (1000 per page) with a sync token kept in the engine's cursor; an
+expired token falls back to a full listing. Push creates with ``batchCreateContacts`` and updates
+with ``batchUpdateContacts``, 200 per request and one request at a time. See
+docs/google-contacts.md for the settings and for how stale etags, crashes and Google's write
+propagation delay are handled.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from googleapiclient.errors import HttpError
+
+from relationkit.auth import google_credentials
+from relationkit.errors import AuthError, ConfigError, InvalidValue
+from relationkit.sync.contract import (
+    Change,
+    Connector,
+    Kind,
+    Op,
+    PullResult,
+    PushResult,
+    RemoteItem,
+)
+from relationkit.sync.values import clean_contact_fields
+
+from . import mapping
+from .client import MAX_BATCH, ExpiredSyncToken, Groups, PeopleClient, error_status
+
+DEFAULT_GROUP = "Customers"
+# Changes the engine hands over per push (its results are saved after each): several Google
+# requests' worth, so that creates and updates mixed in one batch still fill 200-contact calls.
+DEFAULT_BATCH_SIZE = 5 * MAX_BATCH
+# A listed version no newer than this after relationkit last saw the record may be one Google
+# still shows while a write propagates: it is read again with people.getBatchGet.
+STALE_MARGIN = timedelta(minutes=5)
+
+
+class GoogleContactsConnector(Connector):
+    """Google Contacts, both ways. Settings: ``group`` ("Customers"), ``all_contacts`` (false)."""
+
+    name = "google_contacts"
+    description = "Google Contacts (People API), both ways, for the contacts of one label"
+    kinds = frozenset({Kind.CONTACT})
+    fields = mapping.FIELDS
+    scopes: ClassVar[tuple[str, ...]] = ("https://www.googleapis.com/auth/contacts",)
+
+    def __init__(self, workspace: Any, settings: dict[str, Any]) -> None:
+        super().__init__(workspace, {"batch_size": DEFAULT_BATCH_SIZE, **settings})
+        group = self.settings.get("group", DEFAULT_GROUP)
+        if not isinstance(group, str) or not group.strip():
+            raise ConfigError(f'[connectors.{self.name}] group = "<label name>" must be a name')
+        self.group = group.strip()
+        self.all_contacts = bool(self.settings.get("all_contacts", False))
+        self._client: PeopleClient | None = None
+        self._groups: Groups | None = None
+
+    # -- plumbing --------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> PeopleClient:
+        if self._client is None:
+            self._client = PeopleClient(
+                google_credentials(list(self.scopes), self.workspace.config)
+            )
+        return self._client
+
+    def groups(self) -> Groups:
+        """The account's labels, read once per sync (only when a person must be translated)."""
+        if self._groups is None:
+            self._groups = self.client.list_groups()
+        return self._groups
+
+    def check(self) -> list[str]:
+        try:
+            google_credentials(list(self.scopes), self.workspace.config)
+        except AuthError as exc:  # says what to run
+            return [f"{self.name}: {exc}"]
+        return []
+
+    def _linked(self) -> dict[str, Any]:
+        """Resource name -> SourceRef of every person relationkit links to this connector."""
+        return {
+            ref.external_id: ref
+            for contact in self.workspace.contacts()
+            for ref in contact.sources.values()
+            if ref.connector == self.name
+        }
+
+    # -- pull ------------------------------------------------------------------------------------
+
+    def pull(self, state: dict[str, str], *, full: bool) -> PullResult:
+        token = None if full else state.get("sync_token") or None
+        try:
+            people, new_token = self._list(token)
+        except ExpiredSyncToken:
+            token = None
+            people, new_token = self._list(None)
+        listed = {p["resourceName"]: p for p in people}
+        if token is None:
+            listed.update(self._reread(listed))
+        items = [
+            item for p in listed.values() if (item := self._item(p, incremental=token is not None))
+        ]
+        return PullResult(
+            items, full=token is None, state={"sync_token": new_token} if new_token else {}
+        )
+
+    def _list(self, token: str | None) -> tuple[list[dict[str, Any]], str]:
+        people: list[dict[str, Any]] = []
+        new_token = ""
+        for page in self.client.list_connections(token):
+            if isinstance(page, str):
+                new_token = page
+            else:
+                people.extend(page)
+        return people, new_token
+
+    def _reread(self, listed: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Fresh copies of linked people a full list misses or shows in an older version.
+
+        Google shows writes in lists only after a delay: a contact just created is missing and a
+        contact just updated shows its previous version. Taken at face value, the first would be
+        marked removed and the second would undo relationkit's edit; ``getBatchGet`` sees writes
+        at once. Costs no request when nothing is missing or suspicious.
+        """
+        suspects = []
+        for external_id, ref in self._linked().items():
+            if ref.removed:
+                continue
+            person = listed.get(external_id)
+            if person is None:
+                suspects.append(external_id)
+                continue
+            changed = mapping.updated_at(person)
+            if (
+                person.get("etag") != ref.etag
+                and ref.last_seen is not None
+                and changed is not None
+                and changed <= ref.last_seen + STALE_MARGIN
+            ):
+                suspects.append(external_id)
+        return self.client.get_many(suspects) if suspects else {}
+
+    def _in_scope(self, person: dict[str, Any]) -> bool:
+        if self.all_contacts:
+            return True
+        home = self.groups().id_of(self.group)
+        return home is not None and home in mapping.membership_ids(person)
+
+    def _item(self, person: dict[str, Any], *, incremental: bool) -> RemoteItem | None:
+        external_id = person["resourceName"]
+        if mapping.is_deleted(person):
+            return RemoteItem(Kind.CONTACT, external_id, person.get("etag", ""), deleted=True)
+        if not self._in_scope(person):
+            if incremental and mapping.local_id(person):
+                # Taken out of the label: out of the sync, as if deleted (never deleted here).
+                return RemoteItem(Kind.CONTACT, external_id, person.get("etag", ""), deleted=True)
+            return None
+        fields, problems = self._read(person)
+        return RemoteItem(
+            Kind.CONTACT,
+            external_id,
+            person.get("etag", ""),
+            fields,
+            local_id=mapping.local_id(person),
+            changed_at=mapping.updated_at(person),
+            problems=problems,
+        )
+
+    def _read(self, person: dict[str, Any]) -> tuple[dict[str, Any], list[InvalidValue]]:
+        groups = self.groups()
+        raw = mapping.person_fields(person, groups.names, groups.id_of(self.group))
+        return clean_contact_fields(
+            raw,
+            region=self.workspace.config.region,
+            where=f"Google contact {person['resourceName']}",
+        )
+
+    # -- push ------------------------------------------------------------------------------------
+
+    def push(self, changes: list[Change]) -> list[PushResult]:
+        results: list[PushResult | None] = [None] * len(changes)
+        creates = [i for i, c in enumerate(changes) if c.op == Op.CREATE]
+        updates = [i for i, c in enumerate(changes) if c.op == Op.UPDATE]
+        for i, change in enumerate(changes):
+            if change.op not in (Op.CREATE, Op.UPDATE):
+                results[i] = _failed(change, "Google Contacts deletes are not propagated")
+        fresh: dict[int, dict[str, Any]] = {}
+        if creates:
+            fresh.update(self._created_before(changes, creates))
+            creates = [i for i in creates if i not in fresh]
+        if updates:
+            current = self.client.get_many([changes[i].external_id or "" for i in updates])
+            for i in updates:
+                change = changes[i]
+                person = current.get(change.external_id or "")
+                if person is None:
+                    results[i] = _failed(change, "no longer in Google Contacts")
+                elif change.etag and person.get("etag") != change.etag:
+                    # Changed in Google since the last pull: writing now could overwrite that
+                    # edit. The next pull merges both sides field by field, then pushes.
+                    results[i] = _failed(change, "changed in Google since the last sync")
+                else:
+                    fresh[i] = person
+        for start in range(0, len(fresh), MAX_BATCH):
+            chunk = sorted(fresh)[start : start + MAX_BATCH]
+            for i, result in zip(chunk, self._update(changes, chunk, fresh), strict=True):
+                results[i] = result
+        for start in range(0, len(creates), MAX_BATCH):
+            chunk = creates[start : start + MAX_BATCH]
+            for i, result in zip(chunk, self._create([changes[i] for i in chunk]), strict=True):
+                results[i] = result
+        done = [r for r in results if r is not None]
+        if len(done) != len(changes):
+            raise RuntimeError("Google Contacts: a change was left without a result")
+        return done
+
+    def _created_before(
+        self, changes: list[Change], creates: list[int]
+    ) -> dict[int, dict[str, Any]]:
+        """Creates already done by a run that died before saving them, with their people.
+
+        Google lists new contacts only after a delay, so after a crash the next sync may not see
+        the contact it created: it is found by the relationkit id in ``clientData`` among the
+        label's members that relationkit does not know yet.
+        """
+        home = self.groups().id_of(self.group)
+        if home is None:
+            return {}
+        linked = self._linked()
+        unknown = [m for m in self.client.group_members(home) if m not in linked]
+        if not unknown:
+            return {}
+        by_local = {mapping.local_id(p): p for p in self.client.get_many(unknown).values()}
+        return {
+            i: by_local[changes[i].local_id] for i in creates if changes[i].local_id in by_local
+        }
+
+    def _memberships(self, values: dict[str, Any], existing: dict[str, Any] | None) -> list[str]:
+        """The labels a person must have: the synced label, one per tag, and its system groups."""
+        home = self._label(self.group)
+        ids = []
+        had = mapping.membership_ids(existing or {})
+        if existing is None or not self.all_contacts or home in had:
+            ids.append(home)
+        ids += [self._label(tag) for tag in values.get("tags") or [] if tag != self.group]
+        groups = self.groups()
+        ids += [g for g in had if g not in groups.names]  # myContacts, starred...
+        return list(dict.fromkeys(ids))
+
+    def _label(self, name: str) -> str:
+        groups = self.groups()
+        found = groups.id_of(name)
+        if found is None:
+            found = self.client.create_group(name)
+            groups.names[found] = name
+        return found
+
+    def _body(
+        self, change: Change, fields: set[str], existing: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        memberships = self._memberships(change.fields, existing) if "memberships" in fields else []
+        return mapping.person_body(
+            change.fields, fields, rk_id=change.local_id, memberships=memberships, existing=existing
+        )
+
+    def _result(self, change: Change, person: dict[str, Any]) -> PushResult:
+        fields, _ = self._read(person)
+        return PushResult(change.local_id, person["resourceName"], person.get("etag", ""), fields)
+
+    def _create(self, changes: list[Change]) -> list[PushResult]:
+        people = [self._body(c, set(mapping.PERSON_FIELDS), None) for c in changes]
+        try:
+            created = self.client.batch_create(people)
+        except HttpError as exc:
+            return [_failed(c, _why(exc)) for c in changes]
+        if len(created) != len(changes):
+            raise ValueError(f"Google created {len(created)} contacts for {len(changes)} asked")
+        return [self._result(c, p) for c, p in zip(changes, created, strict=True)]
+
+    def _update(
+        self, changes: list[Change], chunk: list[int], fresh: dict[int, dict[str, Any]]
+    ) -> list[PushResult]:
+        own = {
+            # A create found again (it has no etag) is written whole.
+            i: mapping.person_fields_for(
+                changes[i].changed if changes[i].op == Op.UPDATE else mapping.FIELDS
+            )
+            for i in chunk
+        }
+        mask = set().union(*own.values())
+        people = {}
+        for i in chunk:
+            body = self._body(changes[i], own[i], fresh[i])
+            for name in mask - own[i]:  # one mask per request: others' fields go back as they are
+                body[name] = mapping.as_is(fresh[i], name)
+            people[fresh[i]["resourceName"]] = {**body, "etag": fresh[i]["etag"]}
+        try:
+            updated = self.client.batch_update(people, ",".join(sorted(mask | {"clientData"})))
+        except HttpError as exc:
+            return [_failed(changes[i], _why(exc)) for i in chunk]
+        results = []
+        for i in chunk:
+            person = updated.get(fresh[i]["resourceName"])
+            if person is None:
+                results.append(_failed(changes[i], "Google did not return the updated contact"))
+            else:
+                results.append(self._result(changes[i], person))
+        return results
+
+
+def _failed(change: Change, why: str) -> PushResult:
+    return PushResult(change.local_id, change.external_id, change.etag, error=why)
+
+
+def _why(exc: HttpError) -> str:
+    """A plain reason for a refused write (Google's message may quote values: left out)."""
+    status, google_status, reason = error_status(exc)
+    if google_status == "FAILED_PRECONDITION":
+        return "changed in Google while relationkit wrote it; merged on the next sync"
+    return f"Google refused it (HTTP {status} {google_status or reason})".strip()

@@ -1,0 +1,344 @@
+"""``relationkit sync`` as a scheduled job: order, follow-ups, exit codes, lock, dry run, logs."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from click.testing import CliRunner, Result
+
+import relationkit
+from relationkit import plugins
+from relationkit.cli import main
+from relationkit.config import Config
+from relationkit.connectors.memory import MemoryConnector, memory_backend, reset_memory_backends
+from relationkit.hookspecs import hookimpl
+from relationkit.jobs import ExitCode, lock_path, sync_lock
+from relationkit.sync.contract import Kind, PullResult
+from relationkit.workspace import Workspace
+
+TODAY = "2026-03-10"
+_backends = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _builtin_plugins_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("RELATIONKIT_LOAD_PLUGINS", "")
+    plugins.reset_plugin_manager()
+    yield
+    plugins.reset_plugin_manager()
+    reset_memory_backends()
+
+
+@pytest.fixture
+def backend() -> str:
+    return f"job-{next(_backends)}"
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Callable[[str], None]:
+    return lambda text: (tmp_path / "config.toml").write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def run(db_url: str) -> Callable[..., Result]:
+    def invoke(*args: str, code: int = 0) -> Result:
+        result = CliRunner().invoke(main, ["--db", db_url, "sync", *args])
+        assert result.exit_code == code, (result.output, result.exception)
+        assert "Traceback" not in result.stdout  # (a broken plugin rule's is logged)
+        return result
+
+    return invoke
+
+
+@pytest.fixture
+def shop(db_url: str) -> Iterator[Workspace]:
+    """A workspace with one customer whose birthday is next week (a follow-up to suggest)."""
+    ws = relationkit.open(db_url, config=Config(db_url=db_url))
+    ws.add_contact(
+        "Ann Lee",
+        emails=["ann@example.com"],
+        phones=["+1 415 555 0134"],
+        birthday="1979-03-14",
+        address="1 Garden Lane, Springfield",
+    )
+    yield ws
+    ws.close()
+
+
+def test_one_run_pulls_regenerates_followups_and_pushes_them(
+    shop: Workspace, run: Callable[..., Result], config_file: Callable[[str], None], backend: str
+) -> None:
+    config_file(f"[connectors.memory]\nbackend = '{backend}'\n")
+    remote = memory_backend(backend)
+    remote.add(Kind.CONTACT, {"display_name": "Bob Stone", "emails": ["bob@example.com"]})
+    out = run("--today", TODAY).stdout
+    assert "New follow-ups: 1" in out
+    followups = shop.followups()
+    assert [f.title for f in followups] == ["Send Ann Lee a birthday card"]
+    # The new follow-up reached the remote in the same run, as did Ann; Bob came in.
+    kinds = sorted(r.kind.value for r in remote.records.values())
+    assert kinds == ["contact", "contact", "followup"]
+    assert shop.count_contacts() == 2
+    again = run("--today", TODAY).stdout
+    assert "New follow-ups: 0" in again
+    assert len(remote.records) == 3
+
+
+def test_dry_run_lists_the_writes_and_changes_nothing(
+    shop: Workspace,
+    run: Callable[..., Result],
+    config_file: Callable[[str], None],
+    backend: str,
+) -> None:
+    config_file(f"[connectors.memory]\nbackend = '{backend}'\n")
+    out = run("--dry-run", "--today", TODAY).stdout
+    assert out.startswith("Dry run: nothing was changed")
+    ann = shop.get_contact("ann@example.com")
+    assert f"Would create contact {ann.id} in memory" in out
+    assert "Would create followup " in out
+    assert "New follow-ups: 1" in out
+    assert shop.followups() == []
+    assert memory_backend(backend).records == {}
+    assert not [line for line in out.splitlines() if "Ann" in line or "ann@" in line]
+
+
+def test_only_syncs_the_named_connectors(
+    shop: Workspace,
+    run: Callable[..., Result],
+    config_file: Callable[[str], None],
+    backend: str,
+    tmp_path: Path,
+) -> None:
+    sheet = tmp_path / "contacts.csv"
+    config_file(f"[connectors.memory]\nbackend = '{backend}'\n[connectors.csv]\npath = '{sheet}'\n")
+    run("--only", "csv", "--today", TODAY)
+    assert "ann@example.com" in sheet.read_text(encoding="utf-8")
+    assert memory_backend(backend).records == {}
+
+
+def test_a_failing_connector_does_not_stop_the_others(
+    shop: Workspace,
+    run: Callable[..., Result],
+    config_file: Callable[[str], None],
+    backend: str,
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a-folder.csv").mkdir()  # a CSV "file" that cannot be read
+    config_file(
+        f"[connectors.csv]\npath = '{tmp_path / 'a-folder.csv'}'\n"
+        f"[connectors.memory]\nbackend = '{backend}'\n"
+    )
+    result = run("--today", TODAY, code=ExitCode.PARTIAL)
+    assert "csv: pull failed: IsADirectoryError" in result.stdout
+    assert "some connectors failed" in result.stderr
+    assert len(memory_backend(backend).records) == 2  # Ann and her follow-up
+
+    config_file(f"[connectors.csv]\npath = '{tmp_path / 'a-folder.csv'}'\n")
+    assert "nothing was synced" in run(code=ExitCode.FAILED).stderr
+
+
+def test_usage_errors_exit_2(shop: Workspace, run: Callable[..., Result]) -> None:
+    assert "myspace" in run("--only", "myspace", code=ExitCode.USAGE).stderr
+    run("--today", "next tuesday", code=ExitCode.USAGE)
+
+
+def test_a_second_run_stops_at_once_while_one_is_going(
+    shop: Workspace, run: Callable[..., Result], config_file: Callable[[str], None], backend: str
+) -> None:
+    config_file(f"[connectors.memory]\nbackend = '{backend}'\n")
+    with sync_lock(shop):
+        result = run(code=ExitCode.LOCKED)
+    assert "another relationkit sync is running" in result.stderr
+    assert memory_backend(backend).records == {}
+    run("--today", TODAY)  # released
+    assert len(memory_backend(backend).records) == 2
+
+
+def test_the_lock_file_sits_beside_a_sqlite_database(tmp_path: Path) -> None:
+    assert lock_path(f"sqlite:///{tmp_path / 'crm.db'}") == tmp_path / "crm.db.sync.lock"
+    server = lock_path("postgresql://me:secret@db.example/crm")
+    assert server.parent == tmp_path / "data" and "secret" not in server.name
+
+
+def test_the_safety_guard_fails_the_run(
+    shop: Workspace, run: Callable[..., Result], config_file: Callable[[str], None], backend: str
+) -> None:
+    config_file(f"[connectors.memory]\nbackend = '{backend}'\n")
+    remote = memory_backend(backend)
+    for n in range(12):
+        remote.add(Kind.CONTACT, {"display_name": f"Person {n}", "emails": [f"p{n}@example.com"]})
+    run("--today", TODAY)
+    for external_id in list(remote.records)[:10]:
+        remote.delete(external_id)
+    result = run("--full", "--today", TODAY, code=ExitCode.FAILED)
+    assert "Error: " in result.stderr
+
+
+# -- logs ----------------------------------------------------------------------------------------
+
+careless_log = logging.getLogger("relationkit_careless")
+
+
+class CarelessConnector(MemoryConnector):
+    """A plugin's connector that logs what it reads, customer data and a token included."""
+
+    name = "careless"
+    description = "logs too much"
+
+    def pull(self, state: dict[str, str], *, full: bool) -> PullResult:
+        result = super().pull(state, full=full)
+        for item in result.items:
+            fields: dict[str, Any] = item.fields
+            careless_log.warning(
+                "read %s <%s> %s with token ya29.a0AfH6SMBx and refresh_token=1//0gLx",
+                fields.get("display_name"),
+                ", ".join(fields.get("emails", [])),
+                ", ".join(fields.get("phones", [])),
+            )
+        return result
+
+
+class _CarelessPlugin:
+    @hookimpl
+    def register_connectors(self, register: Callable[[type], None]) -> None:
+        register(CarelessConnector)
+
+
+@pytest.fixture
+def careless(shop: Workspace, config_file: Callable[[str], None], backend: str) -> None:
+    # Names are redacted once relationkit knows them: Cara is a customer already.
+    shop.add_contact("Cara Diaz", emails=["cara@example.com"])
+    config_file(f"[connectors.careless]\nbackend = '{backend}'\n")
+    plugins.get_plugin_manager().register(_CarelessPlugin(), name="careless")
+    memory_backend(backend).add(
+        Kind.CONTACT,
+        {"display_name": "Cara Diaz", "emails": ["cara@example.com"], "phones": ["+14155550199"]},
+    )
+
+
+PII = ("Ann", "Lee", "ann@example.com", "Cara", "Diaz", "cara@example.com", "555 01", "5550")
+SECRETS = ("ya29.a0AfH6SMBx", "1//0gLx")
+
+
+@pytest.mark.usefixtures("careless")
+def test_logs_keep_customer_data_and_tokens_out(
+    shop: Workspace, run: Callable[..., Result], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    result = run("--today", TODAY, "--log-level", "debug")
+    logged = caplog.text + result.stderr
+    assert "new follow-up" in logged and "read <name> <name> <<email>> <phone>" in logged
+    for secret in PII + SECRETS:
+        assert secret not in logged, secret
+
+
+@pytest.mark.usefixtures("careless")
+def test_verbose_pii_lets_customer_data_into_the_logs(
+    shop: Workspace, run: Callable[..., Result], caplog: pytest.LogCaptureFixture
+) -> None:
+    run("--today", TODAY, "--log-level", "debug", "--verbose-pii")
+    assert "Send Ann Lee a birthday card" in caplog.text
+    assert "Cara Diaz <cara@example.com>" in caplog.text
+
+
+def test_json_logs_are_one_object_a_line(
+    shop: Workspace, run: Callable[..., Result], config_file: Callable[[str], None], backend: str
+) -> None:
+    config_file(f"[connectors.memory]\nbackend = '{backend}'\n")
+    result = run("--today", TODAY, "--log-format", "json", "--log-level", "debug")
+    entries = [json.loads(line) for line in result.stderr.splitlines()]
+    assert {"time", "level", "logger", "message"} <= set(entries[0])
+    messages = [e["message"] for e in entries]
+    assert "memory: pulled 0 items (full=True)" in messages
+    assert any(m.startswith("new follow-up ") and "<name>" in m for m in messages)
+    assert messages[-1] == "sync finished: exit status 0"
+
+
+def test_the_job_api_is_the_same_run(shop: Workspace, backend: str) -> None:
+    from relationkit.jobs import run_sync_job
+
+    shop.config.connectors = {"memory": {"backend": backend}}
+    steps: list[tuple[str, str]] = []
+    report = run_sync_job(shop, today=date(2026, 3, 10), observer=lambda *s: steps.append(s))
+    assert report.ok and report.followups_created == 1
+    assert steps == [
+        ("pull", "memory"),
+        ("apply", "memory"),
+        ("applied", "memory"),
+        ("between", ""),
+        ("push", "memory"),
+        ("pushed", "memory"),
+        ("saved", "memory"),
+    ]
+
+
+class _BrokenRule:
+    name = "broken"
+    title = "A rule that fails"
+    defaults: ClassVar[dict[str, Any]] = {"enabled": True, "minutes": 1}
+
+    def generate(self, context: Any) -> Iterator[Any]:
+        raise RuntimeError("the rule's data for ann@example.com is broken")
+        yield
+
+
+class _ExplodingConnector(MemoryConnector):
+    name = "exploding"
+    description = "fails with customer data in its message"
+
+    def pull(self, state: dict[str, str], *, full: bool) -> PullResult:
+        raise ValueError("cannot read the row of Ann Lee <ann@example.com>")
+
+
+class _FailingPlugin:
+    @hookimpl
+    def register_rules(self, register: Callable[[Any], None]) -> None:
+        register(_BrokenRule())
+
+    @hookimpl
+    def register_connectors(self, register: Callable[[type], None]) -> None:
+        register(_ExplodingConnector)
+
+
+def test_a_failing_step_is_a_partial_failure_and_its_messages_are_redacted(
+    shop: Workspace,
+    run: Callable[..., Result],
+    config_file: Callable[[str], None],
+    backend: str,
+) -> None:
+    config_file(
+        f"[connectors.memory]\nbackend = '{backend}'\n[connectors.exploding]\nbackend = 'x'\n"
+    )
+    plugins.get_plugin_manager().register(_FailingPlugin(), name="failing")
+    result = run("--today", TODAY, code=ExitCode.PARTIAL)
+    assert "follow-up rule broken failed" in result.stdout
+    assert (
+        "exploding: pull failed: ValueError: cannot read the row of <name> <name>" in result.stdout
+    )
+    assert "ann@example.com" not in result.output and "Ann" not in result.output
+    assert len(memory_backend(backend).records) == 2  # the others still synced
+    assert "Ann Lee" in run("--today", TODAY, "--verbose-pii", code=ExitCode.PARTIAL).stdout
+
+
+def test_redaction_keeps_ids_dates_and_counts_readable() -> None:
+    from relationkit.logs import RedactingFilter
+
+    redacting = RedactingFilter("US")
+    redacting.know_names(["Ann Lee", "Al"])
+    line = (
+        "csv: pulled 1234 items on 2026-03-10 12:00:01 for c_4155550134ab (Ann Lee, Al) "
+        "ann.lee+shop@example.co.uk +44 20 7946 0958 (415) 555-0134 "
+        "postgresql+psycopg://shop:hunter2@db/crm Bearer ya29.x refresh_token=1//abc"
+    )
+    assert redacting.redact(line) == (
+        "csv: pulled 1234 items on 2026-03-10 12:00:01 for c_4155550134ab (<name> <name>, Al) "
+        "<email> <phone> <phone> "
+        "postgresql+psycopg://shop:<secret>@db/crm Bearer <token> refresh_token=<secret>"
+    )
