@@ -354,12 +354,3 @@ def test_doctor_reports_a_broken_config(cli: CliRunnerOnDb, tmp_path: Path) -> N
     out = cli("doctor", code=1).stdout
     assert "not valid TOML" in out
 
-
-def test_demo() -> None:
-    result = CliRunner().invoke(main, ["demo"])
-    assert result.exit_code == 0, result.output
-    out = result.stdout
-    assert "Importing the shop's customers" in out
-    assert "created: " in out
-    assert "# Top spenders" in out
-    assert "likely duplicate pair(s)" in out

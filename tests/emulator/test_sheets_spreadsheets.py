@@ -40,6 +40,14 @@ def batch(emu: Emulated, spreadsheet_id: str, *requests: dict[str, Any]) -> tupl
 # -- create / get -------------------------------------------------------------------------------
 
 
+def test_create_keeps_frozen_rows_and_columns(emu: Emulated) -> None:
+    grid = {"rowCount": 50, "columnCount": 5, "frozenRowCount": 1, "frozenColumnCount": 2}
+    body = {"sheets": [{"properties": {"title": "Contacts", "gridProperties": grid}}]}
+    status, created = call(emu.sheets, "POST", "/v4/spreadsheets", body=body)
+    assert status == 200
+    assert created["sheets"][0]["properties"]["gridProperties"] == grid
+
+
 def test_create_and_get_metadata(emu: Emulated) -> None:
     status, created = call(
         emu.sheets,

@@ -22,6 +22,7 @@ import csv
 import io
 import random
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -224,7 +225,8 @@ class DemoBusiness:
 def generate(today: date = DEMO_TODAY, seed: int = _SEED) -> DemoBusiness:
     """The sample shop as of ``today``: the same data for the same ``today`` and ``seed``."""
     rng = random.Random(seed)
-    customers = [_customer(rng, key, today) for key in range(CUSTOMER_COUNT)]
+    taken: set[str] = set()  # emails and phones: each belongs to one customer
+    customers = [_customer(rng, key, today, taken) for key in range(CUSTOMER_COUNT)]
     _spread_over_tools(rng, customers, today)
     sales = _sales(rng, customers, today)
     log = _log(rng, customers, sales, today)
@@ -239,7 +241,7 @@ def _ascii(text: str) -> str:
     return "".join(c for c in folded if c.isascii() and (c.isalnum() or c in ".-")).lower()
 
 
-def _customer(rng: random.Random, key: int, today: date) -> Customer:
+def _customer(rng: random.Random, key: int, today: date, taken: set[str]) -> Customer:
     if key % 14 == 5 and key // 14 < len(_NATIVE_NAMES):
         name, local = _NATIVE_NAMES[key // 14]
         parts = name.split()
@@ -254,8 +256,11 @@ def _customer(rng: random.Random, key: int, today: date) -> Customer:
         ))  # fmt: skip
     local = local.replace("'", "").replace(" ", "")
     customer = Customer(key, name, given, family, handle=local.replace(".", "-"))
-    customer.email = f"{local}@{rng.choice(_DOMAINS)}" if rng.random() < 0.9 else ""
-    customer.phone = f"+1{rng.choice(_AREA_CODES)}555{rng.randint(1000, 9999)}"
+    if rng.random() < 0.9:
+        customer.email = _unused(taken, lambda: f"{local}@{rng.choice(_DOMAINS)}", key)
+    customer.phone = _unused(
+        taken, lambda: f"+1{rng.choice(_AREA_CODES)}555{rng.randint(1000, 9999)}", key
+    )
     if rng.random() < 0.7:
         city, postal = rng.choice(_CITIES)
         customer.street = f"{rng.randint(10, 9999)} {rng.choice(_STREETS)}"
@@ -289,6 +294,19 @@ def _customer(rng: random.Random, key: int, today: date) -> Customer:
     return customer
 
 
+def _unused(taken: set[str], make: Callable[[], str], key: int) -> str:
+    """A value from ``make`` that no other customer has (numbered after a few tries)."""
+    for _ in range(5):
+        value = make()
+        if value not in taken:
+            break
+    else:
+        local, at, domain = make().partition("@")
+        value = f"{local}{key}{at}{domain}"
+    taken.add(value)
+    return value
+
+
 def _day_in(rng: random.Random, year: int) -> date:
     return date(year, 1, 1) + timedelta(days=rng.randrange(365))
 
@@ -305,11 +323,8 @@ def _spread_over_tools(rng: random.Random, customers: list[Customer], today: dat
             c.linkedin_url = f"https://www.linkedin.com/in/{c.handle}-{c.key:03d}"
             c.connected_on = today - timedelta(days=rng.randint(20, 2000))
             if rng.random() < 0.5:
-                c.work_email = (
-                    c.email
-                    if not c.company
-                    else f"{_ascii(c.given_name)}@{_ascii(c.company).replace('.', '')}.example.com"
-                )
+                work = f"{c.handle.split('-')[0]}@{_ascii(c.company).replace('.', '')}.example.com"
+                c.work_email = work if c.company else c.email
     for offset, c in zip((1, 3, 5, 9, 12), customers[7::41], strict=False):
         soon = today + timedelta(days=offset)
         c.birthday = PartialDate(soon.month, soon.day, c.birthday.year if c.birthday else None)
@@ -326,7 +341,7 @@ def _sales(rng: random.Random, customers: list[Customer], today: date) -> list[S
     sales: list[Sale] = []
     for c in customers:
         kind = rng.choices(("trade", "regular", "mower owner", "occasional", "one-off"),
-                           (5, 25, 25, 30, 15))[0]  # fmt: skip
+                           (5, 30, 25, 30, 10))[0]  # fmt: skip
         if c.company and c.key % 23 == 3:
             kind = "trade"
         visits = {"trade": (30, 60), "regular": (10, 28), "mower owner": (4, 10),
@@ -334,7 +349,7 @@ def _sales(rng: random.Random, customers: list[Customer], today: date) -> list[S
         count = rng.randint(*visits)
         # A lapsed customer stops buying part-way through; a recent one only just started.
         first, last = 0, len(days)
-        if rng.random() < 0.2:
+        if rng.random() < 0.12:
             last = rng.randint(len(days) // 4, len(days) * 3 // 4)
         elif rng.random() < 0.1:
             first = rng.randint(len(days) // 2, len(days) - 30)
@@ -424,8 +439,8 @@ def _log(
 CUSTOMER_HEADER = ["Name ", "E-mail", "Mobile", "Address", "Birthday", "Anniversary",
                    "Family", "Likes", "Preferred contact", "Newsletter", "Do not contact",
                    "Company", "Notes"]  # fmt: skip
-PURCHASE_HEADER = ["Date", "Order #", "Customer", "E-mail", "Amount", "Category", "Items"]
-LOG_HEADER = ["Date", "Customer", "E-mail", "What", "Summary"]
+PURCHASE_HEADER = ["Date", "Order #", "Customer", "E-mail", "Phone", "Amount", "Category", "Items"]
+LOG_HEADER = ["Date", "E-mail", "Customer", "Type", "Summary"]
 BAD_EMAIL_ROW = 6  # the sheet row (1-based, header is row 1) whose email has a typo
 DUPLICATE_ROW_OF = 3  # the sheet row that the owner pasted twice (at the end)
 
@@ -491,14 +506,16 @@ def customer_sheet(business: DemoBusiness) -> dict[str, list[list[str | int]]]:
     for s in business.sales:
         c = business.customer(s.customer)
         amount = f"${s.amount:,.2f}" if rng.random() < 0.5 else f"{s.amount:.2f}"
+        phone = "" if c.email and rng.random() < 0.7 else _typed_phone(rng, c.phone, 0)
         purchases.append([
-            _typed_date(rng, s.day), s.order_id, c.name, c.email or _typed_phone(rng, c.phone, 0),
-            amount, s.category, s.items,
+            _typed_date(rng, s.day), s.order_id, c.name, c.email, phone, amount, s.category,
+            s.items,
         ])  # fmt: skip
     log: list[list[str | int]] = [list(LOG_HEADER)]
     for entry in business.log:
         c = business.customer(entry.customer)
-        log.append([_typed_date(rng, entry.day), c.name, c.email, entry.kind, entry.summary])
+        who = c.email or _typed_phone(rng, c.phone, 0)
+        log.append([_typed_date(rng, entry.day), who, c.name, entry.kind, entry.summary])
     return {"Customers": rows, "Purchases": purchases, "Interactions": log}
 
 

@@ -178,6 +178,10 @@ class SheetsAPI(ValuesHandlers):
                 int(grid.get("columnCount", DEFAULT_COLUMNS)),
             )
         )
+        # Google keeps the frozen rows and columns asked for at creation.
+        for key in ("frozenRowCount", "frozenColumnCount"):
+            if grid.get(key):
+                sheet.grid[key] = int(grid[key])
         spreadsheet.sheets.append(sheet)
         for data in wanted.get("data") or []:
             row0, col0 = int(data.get("startRow", 0)), int(data.get("startColumn", 0))

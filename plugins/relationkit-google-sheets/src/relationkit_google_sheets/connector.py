@@ -1,0 +1,600 @@
+"""The Google Sheets connector: the owner's spreadsheet as a two-way view of relationkit.
+
+A pull is exactly one ``values.batchGet`` of every synced tab (unformatted values, dates as
+serial numbers). A push is at most one ``values.batchUpdate`` (RAW) plus one
+``spreadsheets.batchUpdate`` when rows are added or cell notes change. A row's identity is its
+``relationkit id`` cell, never its position: the owner may sort, insert, move and delete rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, ClassVar
+
+from gspread.exceptions import APIError
+from gspread.http_client import HTTPClient
+from gspread.urls import DRIVE_FILES_API_V3_URL
+
+from relationkit.auth import google_credentials
+from relationkit.errors import ConfigError, InvalidValue, NotFound, SyncError
+from relationkit.google import call_with_retries, gspread_client, http_status
+from relationkit.models import FollowUpStatus
+from relationkit.store.codec import fingerprint, to_jsonable
+from relationkit.sync import status
+from relationkit.sync.contract import (
+    Change,
+    Connector,
+    Kind,
+    Op,
+    PullResult,
+    PushResult,
+    RemoteItem,
+)
+
+from .cells import Cell, row_etag, text
+from .contacts import OVERLAID, SHEET_FIELDS, ContactColumns
+from .history import (
+    LINKEDIN_RULE,
+    Customers,
+    history_cells,
+    interaction_kind,
+    read_followup,
+    read_interaction,
+    read_purchase,
+)
+from .layout import SCOPES, SYNCED, TabSpec
+from .table import Row, Table, quoted, read_table
+from .writes import Writes
+
+log = logging.getLogger("relationkit.google_sheets")
+
+_KINDS = {
+    "contacts": Kind.CONTACT,
+    "purchases": Kind.PURCHASE,
+    "interactions": Kind.INTERACTION,
+    "followups": Kind.FOLLOWUP,
+    "linkedin": Kind.FOLLOWUP,
+}
+_ROLES = {
+    Kind.CONTACT: "contacts",
+    Kind.PURCHASE: "purchases",
+    Kind.INTERACTION: "interactions",
+    Kind.FOLLOWUP: "followups",
+}
+_SHEET_URL = re.compile(r"/spreadsheets/d/([a-zA-Z0-9_-]+)")
+_IDENTITY = ("display_name", "given_name", "family_name", "emails", "phones", "linkedin_url")
+
+
+def spreadsheet_id_of(url_or_id: str) -> str:
+    """The id in a spreadsheet's URL (``.../spreadsheets/d/<id>/edit``), or the id itself."""
+    found = _SHEET_URL.search(url_or_id)
+    return found[1] if found else url_or_id.strip()
+
+
+def sheets_http() -> HTTPClient:
+    """gspread's HTTP client with the plugin's scopes (the emulator's under the emulator)."""
+    return gspread_client(google_credentials(list(SCOPES))).http_client
+
+
+def read_tabs(
+    http: HTTPClient, spreadsheet_id: str, titles: list[str], table: str
+) -> list[dict[str, Any]]:
+    """Every tab named, in one ``values.batchGet``: unformatted values, dates as serial numbers.
+
+    ``table`` is the config table to name in errors (``connectors.google_sheets``).
+    """
+    params = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
+    ranges = [quoted(title) for title in titles]
+    try:
+        answer = call_with_retries(
+            lambda: http.values_batch_get(spreadsheet_id, ranges, dict(params)),
+            what="Google Sheets: read every tab",
+        )
+    except APIError as exc:
+        raise SyncError(_explain(exc, spreadsheet_id, titles, table)) from None
+    return list(answer.get("valueRanges", []))
+
+
+def _explain(exc: APIError, spreadsheet_id: str, titles: list[str], table: str) -> str:
+    where = f"spreadsheet {spreadsheet_id}"
+    code = http_status(exc)
+    if code == 404:
+        return f"Google Sheets: {where} was not found; check spreadsheet_id in [{table}]"
+    if code in (401, 403):
+        return f"Google Sheets: no access to {where}; run `relationkit auth google` again"
+    tabs = ", ".join(repr(t) for t in titles)
+    return (
+        f"Google Sheets: {where} refused the read (HTTP {code}); do the tabs {tabs} exist? "
+        f"Rename them back, or set the tab settings in [{table}]"
+    )
+
+
+@dataclass
+class _RowState:
+    """What the pull learnt about one row: where it is and what it says is wrong."""
+
+    table: Table
+    row: Row
+    problems: dict[str, str] = field(default_factory=dict)  # field -> plain explanation
+
+
+class GoogleSheetsConnector(Connector):
+    """Two-way sync with a Google Sheet (see docs/google-sheets.md).
+
+    Settings (``[connectors.google_sheets]``): ``spreadsheet_id`` (required), ``contacts_tab``
+    ("Contacts"), ``purchases_tab`` ("Purchases"), ``interactions_tab`` ("Interactions"),
+    ``followups_tab`` ("Follow-ups"), ``linkedin_tab`` ("LinkedIn"; ``""`` switches a tab off),
+    ``map`` (header -> field overrides for the Contacts tab), ``followup_days`` (7: follow-ups
+    due within this many days are listed), ``sheet_ids`` (tab title -> sheetId, saved by
+    ``sheets init``/``adopt``).
+    """
+
+    name = "google_sheets"
+    description = "A Google Sheet as the owner's own view: contacts, purchases, follow-ups"
+    kinds = frozenset(_KINDS.values())
+    fields = SHEET_FIELDS
+    priority = 100
+    scopes: ClassVar[tuple[str, ...]] = SCOPES
+
+    def __init__(self, workspace: Any, settings: dict[str, Any]) -> None:
+        # One push call takes every change, so a sync writes them in one request.
+        super().__init__(workspace, {"batch_size": 1_000_000, **settings})
+        spreadsheet = str(settings.get("spreadsheet_id") or "").strip()
+        if not spreadsheet:
+            raise ConfigError(
+                f"[connectors.{self.name}] needs spreadsheet_id: run `relationkit sheets init` "
+                "to create a spreadsheet, or `relationkit sheets adopt URL` to use yours"
+            )
+        self.spreadsheet_id = spreadsheet_id_of(spreadsheet)
+        self.specs: dict[str, tuple[TabSpec, str]] = {}
+        for spec in SYNCED:
+            title = str(settings.get(f"{spec.role}_tab", spec.title)).strip()
+            if title:
+                self.specs[spec.role] = (spec, title)
+        if "contacts" not in self.specs:
+            raise ConfigError(f"[connectors.{self.name}] contacts_tab cannot be empty")
+        self.kinds = frozenset(_KINDS[role] for role in self.specs)
+        self.mapping = {str(k): str(v) for k, v in (settings.get("map") or {}).items()}
+        self.region = workspace.config.region
+        self._http: HTTPClient | None = None
+        self._tables: dict[str, Table] = {}
+        self._columns = ContactColumns()
+        self._rows: dict[tuple[Kind, str], _RowState] = {}
+        self._stale: list[_RowState] = []  # rows whose Problems cell must be rewritten
+        # Cells to tidy without a change behind them: ids of typed history rows, a Status
+        # cell left saying "open" next to a ticked Done box.
+        self._tidy: list[tuple[Table, Row, int, Cell]] = []
+        self._state: dict[str, str] = {}
+        self._annotated = False
+        self._customers = Customers(workspace, {})
+
+    # -- set-up ----------------------------------------------------------------------------------
+
+    @property
+    def http(self) -> HTTPClient:
+        if self._http is None:
+            self._http = sheets_http()
+        return self._http
+
+    def check(self) -> list[str]:
+        try:
+            self._read()
+        except (SyncError, ConfigError) as exc:
+            return [str(exc)]
+        return []
+
+    def wants(self, kind: Kind, fields: dict[str, Any]) -> bool:
+        """Follow-ups: only open or snoozed ones due within ``followup_days`` (this week)."""
+        if kind != Kind.FOLLOWUP:
+            return True
+        if fields.get("status") not in (FollowUpStatus.OPEN.value, FollowUpStatus.SNOOZED.value):
+            return False
+        days = int(self.settings.get("followup_days", 7))
+        when = fields.get("snoozed_until") or fields.get("due")
+        return not when or date.fromisoformat(when) <= date.today() + timedelta(days=days)
+
+    # -- pull ------------------------------------------------------------------------------------
+
+    def _read(self) -> list[dict[str, Any]]:
+        titles = [title for _, title in self.specs.values()]
+        return read_tabs(self.http, self.spreadsheet_id, titles, f"connectors.{self.name}")
+
+    def pull(self, state: dict[str, str], *, full: bool) -> PullResult:
+        self._tables, self._rows, self._stale, self._tidy = {}, {}, [], []
+        self._annotated = False
+        for (spec, title), value_range in zip(self.specs.values(), self._read(), strict=True):
+            overrides = self.mapping if spec.role == "contacts" else None
+            table = read_table(title, value_range, spec.synonyms, overrides)
+            if table.id_col is None:
+                raise SyncError(
+                    f"Google Sheets: the tab {title!r} has no 'relationkit id' column; run "
+                    "`relationkit sheets adopt` to add it"
+                )
+            self._tables[spec.role] = table
+        items = self._contacts(self._tables["contacts"])
+        contact_rows = {
+            key: external
+            for (kind, external), seen in self._rows.items()
+            if kind == Kind.CONTACT
+            for key in self._row_keys(seen.row, external)
+        }
+        customers = Customers(self.workspace, contact_rows)
+        for role in ("followups", "linkedin"):
+            if role in self._tables:
+                items += self._followups(self._tables[role])
+        if "purchases" in self._tables:
+            items += self._history(Kind.PURCHASE, self._tables["purchases"], customers)
+        if "interactions" in self._tables:
+            items += self._history(Kind.INTERACTION, self._tables["interactions"], customers)
+        self._customers = customers
+        snapshot = [[[r.number, r.cells] for r in t.rows] for t in self._tables.values()]
+        self._state = {"revision": fingerprint(snapshot)}
+        if state.get("revision") != self._state["revision"]:
+            self._stamp_conflicting(items)
+        return PullResult(items, full=True, state=self._state)
+
+    def _stamp_conflicting(self, items: list[RemoteItem]) -> None:
+        """Give changed rows a change time when relationkit changed the same contacts too.
+
+        Sheets keeps no per-row edit time; Drive's ``modifiedTime`` of the file is the latest
+        moment any of them could have been edited (so a tie goes to the sheet). It costs one
+        request, made only when a conflict is possible: a row changed since the last sync whose
+        contact relationkit also changed since then.
+        """
+        with self.workspace.transaction() as conn:
+            known = status.load(conn, self.name)
+        changed = [
+            (item, seen)
+            for item in items
+            if item.kind == Kind.CONTACT
+            and (seen := known.get((item.kind, item.external_id))) is not None
+            and seen.etag != item.etag
+        ]
+        if not any(self._changed_here(seen) for _, seen in changed):
+            return
+        answer = call_with_retries(
+            lambda: self.http.request(
+                "get",
+                f"{DRIVE_FILES_API_V3_URL}/{self.spreadsheet_id}",
+                params={"fields": "modifiedTime", "supportsAllDrives": "true"},
+            ).json(),
+            what="Google Sheets: read when the spreadsheet last changed",
+        )
+        modified = datetime.fromisoformat(answer["modifiedTime"].replace("Z", "+00:00"))
+        for item, _ in changed:
+            item.changed_at = modified
+
+    def _changed_here(self, seen: status.Status) -> bool:
+        try:
+            contact = self.workspace.get_contact(seen.local_id)
+        except NotFound:
+            return False
+        latest = max((p.at for p in contact.provenance.values()), default=None)
+        return latest is not None and seen.synced_at is not None and latest > seen.synced_at
+
+    def _contacts(self, table: Table) -> list[RemoteItem]:
+        self._columns = columns = ContactColumns.of(table)
+        self.fields = columns.fields
+        known: dict[str, dict[str, Any]] = {}
+        if columns.fields & OVERLAID:
+            known = {
+                c.id: {n: to_jsonable(getattr(c, n)) for n in OVERLAID}
+                for c in self.workspace.contacts()
+            }
+        items = []
+        for row, ident, external, duplicate in self._identified(table):
+            where = table.where(row)
+            if duplicate:
+                self._problem(
+                    table,
+                    row,
+                    {
+                        "id": "the same relationkit id is on an earlier row; "
+                        "clear this row's id to make it a new customer"
+                    },
+                )
+                continue
+            fields, problems = columns.read(
+                row, region=self.region, base=known.get(ident, {}), where=where
+            )
+            if not ident and not any(fields.get(n) for n in _IDENTITY):
+                why = "nothing tells who this is: add a name, email or phone"
+                self._problem(table, row, {"": why}, problems)
+                continue
+            self._problem(table, row, {}, problems, key=(Kind.CONTACT, external))
+            items.append(
+                RemoteItem(
+                    Kind.CONTACT,
+                    external,
+                    row_etag(row.cells, table.problems_col),
+                    fields,
+                    local_id=ident or None,
+                    problems=problems,
+                )
+            )
+        return items
+
+    def _followups(self, table: Table) -> list[RemoteItem]:
+        logged = {i.followup_id: i for i in self.workspace.interactions() if i.followup_id}
+        items = []
+        for row, ident, external, duplicate in self._identified(table):
+            if not ident or duplicate:
+                why = "follow-ups come from relationkit; log what happened in Interactions"
+                self._problem(table, row, {"id": why})
+                continue
+            fields, problems = read_followup(table, row, region=self.region)
+            for problem in problems:
+                problem.where = table.where(row)
+            self._problem(table, row, {}, problems, key=(Kind.FOLLOWUP, external))
+            status_col = table.column_of("status")
+            shown = text(row.get(status_col))
+            if status_col is not None and fields.get("status", shown) != shown:
+                self._tidy.append((table, row, status_col, fields["status"]))
+            etag = row_etag(row.cells, table.problems_col)
+            items.append(
+                RemoteItem(Kind.FOLLOWUP, external, etag, fields, ident, problems=problems)
+            )
+            if fields.get("status") == FollowUpStatus.DONE.value:
+                done = self._completion(ident, fields, etag, logged)
+                if done is not None:
+                    items.append(done)
+        return items
+
+    def _completion(
+        self, followup_id: str, fields: dict[str, Any], etag: str, logged: dict[str, Any]
+    ) -> RemoteItem | None:
+        """The interaction a Done tick records (once: not when relationkit logged one itself)."""
+        external = f"done:{followup_id}"
+        already = logged.get(followup_id)
+        if already is not None and not (
+            already.source == self.name and already.external_id == external
+        ):
+            return None
+        try:
+            followup = self.workspace.get_followup(followup_id)
+        except LookupError:
+            return None
+        return RemoteItem(
+            Kind.INTERACTION,
+            external,
+            etag,
+            {
+                "contact_id": followup.contact_id,
+                "date": (already.date if already else date.today()).isoformat(),
+                "kind": interaction_kind(followup.channel, followup.rule),
+                "summary": fields.get("note") or followup.title,
+                "followup_id": followup_id,
+            },
+        )
+
+    def _history(self, kind: Kind, table: Table, customers: Customers) -> list[RemoteItem]:
+        items = []
+        config = self.workspace.config
+        for row, ident, external, duplicate in self._identified(table):
+            if duplicate:
+                self._problem(table, row, {"id": "the same relationkit id is on an earlier row"})
+                continue
+            if kind == Kind.PURCHASE:
+                fields, problems = read_purchase(
+                    table,
+                    row,
+                    customers,
+                    region=self.region,
+                    currency=config.currency,
+                    source=self.name,
+                )
+            else:
+                fields, problems = read_interaction(table, row, customers, region=self.region)
+            for problem in problems:
+                problem.where = table.where(row)
+            self._problem(table, row, {}, problems, key=(kind, external))
+            if fields is None and not ident:
+                continue  # not recorded until fixed; the row keeps its data and says why
+            if not ident:
+                # History is never updated by a push, so the row gets its id now; the
+                # provisional id itself, so the record keeps its identity.
+                self._tidy.append((table, row, table.id_col, external))
+            items.append(
+                RemoteItem(
+                    kind,
+                    external,
+                    row_etag(row.cells, table.problems_col),
+                    fields or {},
+                    ident or None,
+                    problems=problems,
+                )
+            )
+        return items
+
+    def _identified(self, table: Table) -> list[tuple[Row, str, str, bool]]:
+        """Each row with its id cell, its external id and whether the id repeats an earlier
+        row's. A row without an id gets a provisional external id from its content, stable
+        across sorts until the push writes the real one."""
+        seen: set[str] = set()
+        found = []
+        for row in table.rows:
+            ident = text(row.get(table.id_col))
+            if ident:
+                found.append((row, ident, ident, ident in seen))
+            else:
+                base = "r_" + row_etag(row.cells, table.problems_col)[:16]
+                external, count = base, 1
+                while external in seen:
+                    count += 1
+                    external = f"{base}#{count}"
+                found.append((row, "", external, False))
+                ident = external
+            seen.add(ident)
+        return found
+
+    def _row_keys(self, row: Row, external: str) -> list[str]:
+        keys = [external]
+        for index in self._columns.columns.get("emails", []):
+            keys += [
+                p.strip().lower() for p in re.split(r"[;,\s]+", text(row.get(index))) if p.strip()
+            ]
+        return keys
+
+    def _problem(
+        self,
+        table: Table,
+        row: Row,
+        own: dict[str, str],
+        problems: list[InvalidValue] = (),  # type: ignore[assignment]
+        key: tuple[Kind, str] | None = None,
+    ) -> None:
+        state = _RowState(table, row, dict(own))
+        for problem in problems:
+            state.problems.setdefault(problem.field, problem.why)
+        if key is not None:
+            self._rows[key] = state
+        if table.problems_col is not None and self._problem_text(state) != text(
+            row.get(table.problems_col)
+        ):
+            self._stale.append(state)
+
+    def _problem_text(self, state: _RowState) -> str:
+        labels = self._columns.headers if state.table is self._tables.get("contacts") else {}
+        parts = []
+        for name, why in state.problems.items():
+            label = labels.get(name) or name.replace("_", " ")
+            parts.append(f"{label[0].upper()}{label[1:]}: {why}" if label else why)
+        return "; ".join(parts)
+
+    # -- push ------------------------------------------------------------------------------------
+
+    def push(self, changes: list[Change]) -> list[PushResult]:
+        writes = Writes()
+        results = [self._change(change, writes) for change in changes]
+        self._annotate(writes)
+        writes.send(self.http, self.spreadsheet_id, self._sheet_ids(writes))
+        return results
+
+    def _role_for(self, change: Change) -> str:
+        """The tab a new record goes to: LinkedIn suggestions to the LinkedIn tab."""
+        if (
+            change.kind == Kind.FOLLOWUP
+            and change.fields.get("rule") == LINKEDIN_RULE
+            and "linkedin" in self._tables
+        ):
+            return "linkedin"
+        return _ROLES[change.kind]
+
+    def _change(self, change: Change, writes: Writes) -> PushResult:
+        if change.op == Op.DELETE:
+            return PushResult(change.local_id, change.external_id, error="rows are never deleted")
+        if change.op == Op.CREATE:
+            role = self._role_for(change)
+            table = self._tables.get(role)
+            if table is None or table.id_col is None:
+                return PushResult(change.local_id, None, error=f"no {role} tab")
+            cells = self._cells(role, table, change.fields, list(change.fields), Row(0, []))
+            cells[table.id_col] = change.local_id
+            row = writes.add_row(table, cells)
+            state = _RowState(table, row)
+            self._rows[(change.kind, change.local_id)] = state
+        else:
+            state = self._rows.get((change.kind, change.external_id or ""))
+            if state is None:
+                return PushResult(
+                    change.local_id, change.external_id, error="its row is gone from the sheet"
+                )
+            row, table = state.row, state.table
+            role = next(r for r, t in self._tables.items() if t is table)
+            if table.id_col is None:
+                return PushResult(change.local_id, change.external_id, error="no id column")
+            if change.etag and row_etag(row.cells, table.problems_col) != change.etag:
+                return PushResult(
+                    change.local_id, change.external_id, error="its row changed since the pull"
+                )
+            names = [n for n in change.changed if n not in state.problems]
+            cells = self._cells(role, table, change.fields, names, row, state.problems)
+            cells[table.id_col] = change.local_id
+            for col, value in cells.items():
+                if text(row.get(col)) != text(value) or type(row.get(col)) is not type(value):
+                    writes.cell(table, row, col, value)
+            self._rows[(change.kind, change.local_id)] = state
+        etag = row_etag(row.cells, table.problems_col)
+        fields = None
+        if change.kind == Kind.CONTACT:
+            fields, _ = self._columns.read(row, region=self.region, base=change.fields, where="")
+        return PushResult(change.local_id, change.local_id, etag, fields)
+
+    def _cells(
+        self,
+        role: str,
+        table: Table,
+        values: dict[str, Any],
+        names: list[str],
+        row: Row,
+        skip: dict[str, str] | None = None,
+    ) -> dict[int, Cell]:
+        if role == "contacts":
+            if not row.cells:
+                cells: dict[int, Cell] = {}
+                for name in names:
+                    if name in self._columns.columns:
+                        cells.update(self._columns.cells_of(name, values.get(name)))
+                return cells
+            return self._columns.writes(
+                row, values, names, region=self.region, skip=set(skip or {})
+            )
+        return history_cells(role, table, values, names, self._customers.shown)
+
+    def _annotate(self, writes: Writes) -> None:
+        """Problems cells (and their notes) that the pull found out of date, and the ids of
+        purchase and interaction rows typed since the last sync."""
+        if self._annotated:
+            return
+        self._annotated = True
+        for table, row, col, value in self._tidy:
+            writes.cell(table, row, col, value)
+        for state in self._stale:
+            col = state.table.problems_col
+            if col is None:
+                continue
+            message = self._problem_text(state)
+            writes.cell(state.table, state.row, col, message)
+            writes.note(state.table, state.row, col, message)
+
+    def _sheet_ids(self, writes: Writes) -> dict[str, int]:
+        if not (writes.new_rows or writes.notes):
+            return {}
+        saved = {str(k): int(v) for k, v in (self.settings.get("sheet_ids") or {}).items()}
+        if all(title in saved for title in writes.tables):
+            return saved
+        answer = call_with_retries(
+            lambda: self.http.fetch_sheet_metadata(
+                self.spreadsheet_id, {"fields": "sheets.properties(sheetId,title)"}
+            ),
+            what="Google Sheets: read the tabs' ids",
+        )
+        return {
+            s["properties"]["title"]: s["properties"]["sheetId"] for s in answer.get("sheets", [])
+        }
+
+    # -- end -------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Write Problems cells and history ids when the sync had nothing else to push.
+
+        Only after a real sync whose pull was applied (its cursor saved): a dry run or a failed
+        sync writes nothing.
+        """
+        if self._annotated or not (self._stale or self._tidy) or not self._state:
+            return
+        with self.workspace.transaction() as conn:
+            applied = status.load_state(conn, self.name) == self._state
+        if not applied:
+            return
+        writes = Writes()
+        self._annotate(writes)
+        try:
+            writes.send(self.http, self.spreadsheet_id, self._sheet_ids(writes))
+        except (SyncError, APIError) as exc:
+            log.warning(
+                "%s: could not write the Problems column: %s", self.name, type(exc).__name__
+            )

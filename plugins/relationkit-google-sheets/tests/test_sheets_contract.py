@@ -1,0 +1,36 @@
+"""The Google Sheets connector passes the connector contract suite, against the emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from gsheets_support import SheetRemote
+
+from relationkit.sync.contract import Connector
+from relationkit.testing import GoogleEmulator
+from relationkit.testing.contract import ConnectorContract
+from relationkit.workspace import Workspace
+from relationkit_google_sheets import GoogleSheetsConnector
+
+
+class TestSheetsContract(ConnectorContract):
+    @pytest.fixture
+    def make_connector(self, sheet_settings: dict[str, Any]) -> Callable[[Workspace], Connector]:
+        return lambda workspace: GoogleSheetsConnector(workspace, dict(sheet_settings))
+
+    @pytest.fixture
+    def remote(
+        self, google_emulator: GoogleEmulator, sheet_settings: dict[str, Any]
+    ) -> SheetRemote:
+        return SheetRemote(google_emulator, sheet_settings["spreadsheet_id"])
+
+    @pytest.mark.xfail(
+        strict=True,
+        reason="core: when a push gives a record a new external id (a new row's provisional id "
+        "becomes its relationkit id), save_results re-keys the status row but ContactSide.linked "
+        "adds a second SourceRef instead of replacing the first; see the plugin's report",
+    )
+    def test_remote_deletion_does_not_delete_locally(self, workspace, remote, sync):
+        super().test_remote_deletion_does_not_delete_locally(workspace, remote, sync)
