@@ -353,4 +353,3 @@ def test_doctor_reports_a_broken_config(cli: CliRunnerOnDb, tmp_path: Path) -> N
     (tmp_path / "config.toml").write_text("db_url = \n")
     out = cli("doctor", code=1).stdout
     assert "not valid TOML" in out
-

@@ -164,9 +164,7 @@ def _retry_after(exc: BaseException) -> float | None:
         try:
             from datetime import datetime
 
-            return max(
-                0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
-            )
+            return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
         except (TypeError, ValueError):
             return None
 

@@ -196,6 +196,7 @@ def run_sync_job(
             force=force,
             between=regenerate_followups(ws, today, on_names),
             observer=both(observer, crash_observer(os.environ.get(CRASH_AT_ENV))),
+            today=today,
         )
 
 

@@ -518,9 +518,7 @@ def test_owner_add_group_creates_a_label_once(people: Any, google_emulator: Goog
     gid = owner.add_group("Customers")
     assert owner.add_group("Customers") == gid
     assert google_emulator.requests == []
-    name = owner.add_person(
-        {"memberships": [{"contactGroupMembership": {"contactGroupId": gid}}]}
-    )
+    name = owner.add_person({"memberships": [{"contactGroupMembership": {"contactGroupId": gid}}]})
     assert owner.group_members(gid) == [name]
     listed = people.contactGroups().list(groupFields="name,groupType").execute()
     names = {g["name"] for g in listed["contactGroups"]}

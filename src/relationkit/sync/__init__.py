@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete
@@ -30,12 +31,13 @@ def sync_workspace(
     *,
     between: Between | None = None,
     observer: Observer | None = None,
+    today: date | None = None,
 ) -> SyncReport:
     """Sync with every enabled connector (or ``only`` the ones named, enabled or not).
 
     A connector that cannot even be set up (a missing setting, no Google sign-in) is reported as
-    an error of its own and the others still sync. ``between`` and ``observer`` are passed to
-    :class:`SyncEngine`.
+    an error of its own and the others still sync. ``between``, ``observer`` and ``today`` (the
+    run's date, ``connector.today``) are passed to :class:`SyncEngine`.
     """
     from ..plugins import connector_classes
 
@@ -58,7 +60,9 @@ def sync_workspace(
             except Exception as exc:
                 broken[name] = exc
         engine = SyncEngine(ws, observer=observer)
-        report = engine.run(connectors, dry_run=dry_run, full=full, force=force, between=between)
+        report = engine.run(
+            connectors, dry_run=dry_run, full=full, force=force, between=between, today=today
+        )
         for name, exc in broken.items():
             report.of(name).errors += 1
             report.note(f"{name}: set-up failed: {type(exc).__name__}: {exc}")

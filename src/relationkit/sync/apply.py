@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 from . import status
 from .conflicts import Merge, Stamp, merge_fields
 from .contract import Connector, Kind, PullResult, RemoteItem
-from .local import LocalSide
+from .local import Adopted, LocalSide
 from .report import Problem, SyncReport
 
 log = logging.getLogger("relationkit.sync")
@@ -40,23 +40,101 @@ class PullApplier:
         self.counts = report.of(self.name)
         self.pulled_at = pulled_at
         self.priority = priority
-        self.statuses = status.load(conn, self.name)
-        self.contact_links = {
-            s.external_id: s.local_id
-            for (kind, _), s in self.statuses.items()
-            if kind == Kind.CONTACT
-        }
+        self.statuses: dict[tuple[Kind, str], status.Status] = {}
+        self._dirty: dict[tuple[Kind, str], status.Status] = {}  # saved together at the end
+        self._quiet: set[tuple[Kind, str]] = set()  # items as they were: skipped unread
+        self._contact_links: dict[str, str] | None = None
+        self._created: dict[tuple[Kind, str], Adopted] = {}  # new records created up front
+
+    @property
+    def contact_links(self) -> dict[str, str]:
+        """The connector's contact external ids -> local ids (for history naming a contact)."""
+        if self._contact_links is None:
+            self._contact_links = {
+                external_id: link.local_id
+                for (kind, external_id), link in status.load_links(self.conn, self.name).items()
+                if kind == Kind.CONTACT
+            }
+            self._contact_links.update(
+                {
+                    s.external_id: s.local_id
+                    for s in self.statuses.values()
+                    if s.kind == Kind.CONTACT
+                }
+            )
+        return self._contact_links
 
     def apply(self, result: PullResult) -> None:
-        seen: set[tuple[Kind, str]] = set()
+        """Apply every item, mark what a full pull misses as removed, save the cursor; the
+        records and status rows changed are written together at the end (one transaction).
+
+        Status rows are first read without their field values; only the rows of records that
+        changed (or that a full pull misses) are read whole.
+        """
+        keys = [(i.kind, i.external_id) for i in result.items]
+        links = status.load_links(self.conn, self.name, None if result.full else keys)
+        self._quiet = self._unchanged(result.items, links)
+        wanted = [k for k in keys if k in links and k not in self._quiet]
+        seen = set(keys)
+        if result.full:
+            wanted += [k for k, link in links.items() if k not in seen and not link.removed]
+        self.statuses = status.load(self.conn, self.name, wanted)
+        self._created = self._create_unmatched(result.items, links)
         for item in sorted(result.items, key=lambda i: _KIND_ORDER.get(i.kind, 9)):
-            seen.add((item.kind, item.external_id))
             self._item(item)
         if result.full:
             for key, known in list(self.statuses.items()):
                 if key not in seen and not known.removed:
                     self._removed(known)
+        for side in self.sides.values():
+            side.flush()
+        status.save_many(self.conn, list(self._dirty.values()))
         status.save_state(self.conn, self.name, result.state)
+
+    def _unchanged(
+        self, items: list[RemoteItem], links: dict[tuple[Kind, str], status.Link]
+    ) -> set[tuple[Kind, str]]:
+        """The items that are as they were at the last sync (same etag, same relationkit id,
+        linked to a record that is still as it was: not merged away): nothing to do, nothing
+        to load."""
+        quiet: dict[Kind, dict[tuple[Kind, str], str]] = {}
+        for item in items:
+            key = (item.kind, item.external_id)
+            link = links.get(key)
+            if (
+                link is not None
+                and item.kind in self.sides
+                and item.kind in self.connector.kinds
+                and not link.removed
+                and not item.deleted
+                and item.etag
+                and item.etag == link.etag
+                and item.local_id == link.local_id
+            ):
+                quiet.setdefault(item.kind, {})[key] = link.local_id
+        unchanged: set[tuple[Kind, str]] = set()
+        for kind, linked in quiet.items():
+            current = self.sides[kind].current(linked.values())
+            unchanged.update(key for key, local_id in linked.items() if local_id in current)
+        return unchanged
+
+    def _create_unmatched(
+        self, items: list[RemoteItem], links: dict[tuple[Kind, str], status.Link]
+    ) -> dict[tuple[Kind, str], Adopted]:
+        """Create in a few statements the new records that match nothing (most of a first
+        sync); the others are adopted one by one, in order."""
+        created: dict[tuple[Kind, str], Adopted] = {}
+        for kind in self.connector.kinds & self.sides.keys():
+            mine = [i for i in items if i.kind == kind and not i.deleted]
+            new = [i for i in mine if (kind, i.external_id) not in links]
+            if not new:
+                continue
+            others = [i for i in mine if (kind, i.external_id) in links]
+            done = self.sides[kind].create_unmatched(
+                new, others, source=self.name, at=self._remote_at
+            )
+            created.update({(kind, external_id): a for external_id, a in done.items()})
+        return created
 
     def _item(self, item: RemoteItem) -> None:
         self.counts.pulled += 1
@@ -76,6 +154,9 @@ class PullApplier:
                 f"{self.name}: ignored {item.kind} {item.external_id}: kind not synced"
             )
             return
+        if (item.kind, item.external_id) in self._quiet:
+            self.counts.unchanged += 1
+            return
         known = self.statuses.get((item.kind, item.external_id))
         if item.deleted:
             if known is not None and not known.removed:
@@ -89,7 +170,7 @@ class PullApplier:
     def _removed(self, known: status.Status) -> None:
         """Gone remotely: never deleted here, only marked (the next sync will not re-create it)."""
         known.removed = True
-        status.save(self.conn, known)
+        self._dirty[(known.kind, known.external_id)] = known
         self.counts.removed += 1
         log.info(
             "%s: %s %s removed remotely (local %s kept)",
@@ -139,7 +220,7 @@ class PullApplier:
         record = side.find(item.local_id) if item.local_id else None
         action = "linked" if record is not None else "matched"
         if record is None:
-            adopted = side.adopt(
+            adopted = self._created.pop((item.kind, item.external_id), None) or side.adopt(
                 item, source=self.name, at=self._remote_at(item), contacts=self.contact_links
             )
             if adopted.record is None:
@@ -163,8 +244,8 @@ class PullApplier:
             merge.local_base,
             merge.remote_base,
         )
-        if item.kind == Kind.CONTACT:
-            self.contact_links[item.external_id] = record.id
+        if item.kind == Kind.CONTACT and self._contact_links is not None:
+            self._contact_links[item.external_id] = record.id
         self._save(linked, side, record, item)
 
     def _merge(
@@ -218,7 +299,7 @@ class PullApplier:
             # id): with no local base every field counts as unsent, so the push rewrites the
             # whole record, id included, even if this run dies before pushing.
             known.local = {}
-        status.save(self.conn, known)
+        self._dirty[(known.kind, known.external_id)] = known
         self.statuses[(known.kind, known.external_id)] = known
         side.linked(record, self.name, known.external_id, known.etag)
 

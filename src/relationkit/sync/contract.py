@@ -16,7 +16,7 @@ dropping the item. See docs/sync.md for the whole protocol and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -137,6 +137,11 @@ class Connector:
     Settings common to every connector (the engine reads them): ``enabled``, ``priority``,
     ``propagate_deletes`` (default false), ``max_removed_fraction`` (default 0.5) and
     ``guard_min_items`` (default 10); everything else in the table is the connector's own.
+
+    :attr:`today` is the run's date (``relationkit sync --today``): the engine sets it before
+    the first pull; it is the computer's date when nobody set it. A connector whose choices
+    depend on the date (which follow-ups a calendar shows) reads it instead of
+    ``date.today()``.
     """
 
     name: ClassVar[str] = ""
@@ -148,9 +153,20 @@ class Connector:
     priority: ClassVar[int] = 0
     scopes: ClassVar[tuple[str, ...]] = ()
 
+    _today: date | None = None
+
     def __init__(self, workspace: Workspace, settings: dict[str, Any]) -> None:
         self.workspace = workspace
         self.settings = settings
+
+    @property
+    def today(self) -> date:
+        """The run's date (set by the engine; the computer's date until then)."""
+        return self._today or date.today()
+
+    @today.setter
+    def today(self, value: date) -> None:
+        self._today = value
 
     def pull(self, state: dict[str, str], *, full: bool) -> PullResult:
         """List what changed since ``state`` (everything when ``full`` or ``state`` is empty).

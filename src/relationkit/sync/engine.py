@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
@@ -81,6 +81,7 @@ class SyncEngine:
         full: bool = False,
         force: bool = False,
         between: Between | None = None,
+        today: date | None = None,
     ) -> SyncReport:
         """Sync once with every connector and report what happened.
 
@@ -89,11 +90,16 @@ class SyncEngine:
         ``ConnectorReport.planned``) but writes nothing, here or remotely. ``force`` lets a pull
         through that the safety guard would stop. ``between(report)`` runs after every pull is
         applied and before the first push (in a dry run, inside its rolled-back transaction); if
-        it raises, that is noted in ``report.failed_steps`` and the pushes still happen. Raises
+        it raises, that is noted in ``report.failed_steps`` and the pushes still happen.
+        ``today`` is the run's date, given to every connector as ``connector.today`` before
+        the pulls (default: the computer's date). Raises
         :class:`~relationkit.errors.SafetyGuardTripped` (nothing applied); any other failure of
         one connector is reported (``errors``) and the others go on.
         """
         report = SyncReport(dry_run=dry_run)
+        day = today or date.today()
+        for connector in connectors:
+            connector.today = day
         priorities = {c.name: _priority(c) for c in connectors}
         sides = local_sides(self.ws, priorities)
         if not dry_run:
@@ -120,10 +126,11 @@ class SyncEngine:
         pulled = [p for c in connectors if (p := self._pull(c, report, full=full)) is not None]
         if not force:
             for p in pulled:
+                if not p.result.full:
+                    continue
                 with self.ws.transaction() as conn:
-                    known = {
-                        k for k, s in status.load(conn, p.connector.name).items() if not s.removed
-                    }
+                    links = status.load_links(conn, p.connector.name)
+                known = {key for key, link in links.items() if not link.removed}
                 check_full_pull(p.connector.name, p.result, known, p.connector.settings)
         applied = {p.connector.name for p in pulled if self._apply(p, sides, report)}
         if between is not None:
@@ -183,6 +190,8 @@ class SyncEngine:
                 applier.apply(pulled.result)
                 self._step("applied", name)
         except Exception as exc:
+            for side in sides.values():
+                side.discard()
             report.connectors[name] = ConnectorReport(name)
             _failed(report, name, "apply (nothing from it was kept)", exc)
             return False

@@ -9,19 +9,21 @@ purchases and interactions are history: recorded once, never edited by a sync.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 
 from .. import identity
 from ..errors import InvalidValue, NotFound
 from ..models import CONTACT_FIELDS, Contact, FollowUp, Interaction, Purchase, SourceRef, utcnow
 from ..store import schema as t
 from ..store.codec import contact_from_dict, field_from_jsonable, to_jsonable
+from ..workspace import owners_of_keys
 from .conflicts import Stamp
 from .contract import Connector, Kind, RemoteItem
 
@@ -29,6 +31,9 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 IDENTITY_FIELDS = ("emails", "phones", "linkedin_url")
+_CHUNK = 500  # ids per IN (...) query
+_PAGE = 1000  # records read at a time
+AtOf = Callable[[RemoteItem], datetime]  # when a remote record last changed
 
 
 class LocalSide:
@@ -71,6 +76,14 @@ class LocalSide:
         """
         raise NotImplementedError
 
+    def create_unmatched(
+        self, items: list[RemoteItem], others: list[RemoteItem], *, source: str, at: AtOf
+    ) -> dict[str, Adopted]:
+        """Create at once, before the items are applied one by one, the new records among
+        ``items`` that :meth:`adopt` would simply create (they match nothing here and nothing
+        in ``others``, the rest of the pull); by external id. Default: none."""
+        return {}
+
     def linked(
         self, record: Any, source: str, external_id: str, etag: str, *, removed: bool = False
     ) -> None:
@@ -79,6 +92,21 @@ class LocalSide:
     def should_push(self, record: Any, connector: str) -> bool:
         """Whether a record not yet in ``connector`` should be created there."""
         return True
+
+    def find_many(self, local_ids: Iterable[str]) -> dict[str, Any]:
+        """:meth:`find` for many ids at once: id -> record (unknown ids left out)."""
+        return {i: r for i in dict.fromkeys(local_ids) if (r := self.find(i)) is not None}
+
+    def current(self, local_ids: Iterable[str]) -> set[str]:
+        """Which of these ids are records as they are (they exist and were not merged away)."""
+        return {i for i, r in self.find_many(local_ids).items() if r.id == i}
+
+    def flush(self) -> None:
+        """Store the changes :meth:`apply` and :meth:`linked` kept back (inside the transaction
+        they belong to; the engine calls it before that transaction commits)."""
+
+    def discard(self) -> None:
+        """Forget the changes kept back (their transaction rolled back)."""
 
 
 @dataclass
@@ -101,17 +129,65 @@ class ContactSide(LocalSide):
         return tuple(f for f in CONTACT_FIELDS if f in connector.fields)
 
     def records(self) -> Iterator[Contact]:
-        # Read through the open transaction: a dry run must see what its pulls applied.
-        query = select(t.contacts.c.data).where(t.contacts.c.merged_into.is_(None))
-        with self.ws.transaction() as conn:
-            rows = conn.execute(query.order_by(t.contacts.c.id)).all()
-        return (contact_from_dict(row.data) for row in rows)
+        """Every active contact, by id, read a page at a time (memory stays flat)."""
+        c = t.contacts.c
+        query = select(c.id, c.data).where(c.merged_into.is_(None)).order_by(c.id).limit(_PAGE)
+        last = None
+        while True:
+            # Read through the open transaction: a dry run must see what its pulls applied.
+            with self.ws.transaction() as conn:
+                page = conn.execute(query if last is None else query.where(c.id > last)).all()
+            yield from (contact_from_dict(row.data) for row in page)
+            if len(page) < _PAGE:
+                return
+            last = page[-1].id
+
+    def __init__(self, workspace: Workspace, priorities: dict[str, int]) -> None:
+        super().__init__(workspace, priorities)
+        # Contacts changed but not stored yet (saved together by flush), and what changed.
+        self._pending: dict[str, Contact] = {}
+        self._changed: dict[str, list[str]] = {}
 
     def find(self, local_id: str) -> Contact | None:
+        if local_id in self._pending:
+            return self._pending[local_id]
         try:
-            return self.ws.get_contact(local_id)
+            contact = self.ws.get_contact(local_id)
         except NotFound:
             return None
+        return self._pending.get(contact.id, contact)
+
+    def find_many(self, local_ids: Iterable[str]) -> dict[str, Contact]:
+        wanted = [i for i in dict.fromkeys(local_ids) if i not in self._pending]
+        found = {i: self._pending.get(c.id, c) for i, c in self.ws.get_contacts(wanted).items()}
+        found.update({i: self._pending[i] for i in local_ids if i in self._pending})
+        return found
+
+    def current(self, local_ids: Iterable[str]) -> set[str]:
+        ids = list(dict.fromkeys(local_ids))
+        c = t.contacts.c
+        found: set[str] = set()
+        with self.ws.transaction() as conn:
+            for start in range(0, len(ids), _CHUNK):
+                query = select(c.id).where(
+                    c.id.in_(ids[start : start + _CHUNK]), c.merged_into.is_(None)
+                )
+                found.update(conn.scalars(query))
+        return found
+
+    def flush(self) -> None:
+        if self._pending:
+            pending, changed = list(self._pending.values()), self._changed
+            self.discard()
+            self.ws.save_contacts(pending, changed=changed)
+
+    def discard(self) -> None:
+        self._pending, self._changed = {}, {}
+
+    def _keep(self, record: Contact, changed: Iterable[str] = ()) -> None:
+        self._pending[record.id] = record
+        fields = self._changed.setdefault(record.id, [])
+        fields += [name for name in changed if name not in fields]
 
     def stamp(self, record: Contact, name: str) -> Stamp:
         provenance = record.provenance.get(name)
@@ -126,17 +202,48 @@ class ContactSide(LocalSide):
             if record.set(name, field_from_jsonable(name, value), source=source, at=at)
         ]
         if changed:
-            self.ws.save_contact(record, changed=changed)
+            self._keep(record, changed)
             if set(changed) & set(IDENTITY_FIELDS):
                 self._review_clashes(record, source)
 
-    def adopt(
-        self, item: RemoteItem, *, source: str, at: datetime, contacts: dict[str, str]
-    ) -> Adopted:
+    def _draft(self, item: RemoteItem, *, source: str, at: datetime) -> Contact:
         draft = Contact()
         for name, value in item.fields.items():
             if name in self.appliable and value not in (None, "", [], {}):
                 draft.set(name, field_from_jsonable(name, value), source=source, at=at)
+        return draft
+
+    def create_unmatched(
+        self, items: list[RemoteItem], others: list[RemoteItem], *, source: str, at: AtOf
+    ) -> dict[str, Adopted]:
+        new = {item.external_id: item for item in items if not item.local_id}
+        if not new:
+            return {}
+        drafts = {}
+        for external_id, item in new.items():
+            draft = self._draft(item, source=source, at=at(item))
+            draft.sources[source] = SourceRef(source, external_id, item.etag, utcnow())
+            drafts[external_id] = draft
+        keys = {external_id: identity.match_keys(d) for external_id, d in drafts.items()}
+        seen = Counter(k for ks in keys.values() for k in ks)
+        for item in others:
+            seen.update(identity.match_keys(self._draft(item, source=source, at=at(item))))
+        with self.ws.transaction() as conn:
+            owned = owners_of_keys(conn, seen.keys())
+        created = []
+        for external_id, ks in keys.items():
+            if all(seen[k] == 1 and k not in owned for k in ks):
+                draft = drafts[external_id]
+                draft.created_at = draft.updated_at = at(new[external_id])  # as upsert does
+                created.append(draft)
+        self.ws.save_contacts(created)
+        return {c.sources[source].external_id: Adopted(c, "created") for c in created}
+
+    def adopt(
+        self, item: RemoteItem, *, source: str, at: datetime, contacts: dict[str, str]
+    ) -> Adopted:
+        self.flush()  # identity look-ups below read the store
+        draft = self._draft(item, source=source, at=at)
         if self._key_owners(draft):
             # An existing contact: link through its identity keys only; the engine merges the
             # other fields by the conflict rule instead of letting the draft overwrite them, and
@@ -170,17 +277,11 @@ class ContactSide(LocalSide):
         if ref is not None and ref.etag == etag and ref.removed == removed:
             return
         record.sources[key] = SourceRef(source, external_id, etag, utcnow(), removed)
-        self.ws.save_contact(record)
+        self._keep(record)
 
     def _key_owners(self, contact: Contact) -> set[str]:
-        keys = list(identity.match_keys(contact))
-        if not keys:
-            return set()
-        query = select(t.contact_keys.c.contact_id).where(
-            tuple_(t.contact_keys.c.kind, t.contact_keys.c.value).in_(keys)
-        )
         with self.ws.transaction() as conn:
-            return {row.contact_id for row in conn.execute(query)}
+            return set(owners_of_keys(conn, identity.match_keys(contact)).values())
 
     def _review_clashes(self, contact: Contact, source: str) -> None:
         """A remote edit gave this contact a key another contact holds: let the owner decide."""
@@ -223,6 +324,17 @@ class FollowUpSide(LocalSide):
             return self.ws.get_followup(local_id)
         except NotFound:
             return None
+
+    def current(self, local_ids: Iterable[str]) -> set[str]:
+        ids = list(dict.fromkeys(local_ids))
+        found: set[str] = set()
+        with self.ws.transaction() as conn:
+            for start in range(0, len(ids), _CHUNK):
+                query = select(t.followups.c.id).where(
+                    t.followups.c.id.in_(ids[start : start + _CHUNK])
+                )
+                found.update(conn.scalars(query))
+        return found
 
     def stamp(self, record: FollowUp, name: str) -> Stamp:
         return Stamp(record.updated_at, 0)

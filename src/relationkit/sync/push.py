@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import Connection
@@ -16,6 +17,7 @@ from .report import ConnectorReport
 log = logging.getLogger("relationkit.sync")
 
 _MISSING = object()
+_PAGE = 1000  # records planned at a time
 
 
 def plan_changes(
@@ -33,60 +35,75 @@ def plan_changes(
 
     A record the remote removed is not created again (see :func:`relationkit.sync.restore`).
     """
-    linked: dict[tuple[Kind, str], list[status.Status]] = defaultdict(list)
-    removed: set[tuple[Kind, str]] = set()
-    for known in status.load(conn, connector.name).values():
-        if known.removed:
-            removed.add((known.kind, known.local_id))
-        else:
-            linked[(known.kind, known.local_id)].append(known)
     deleting = propagate_deletes and connector.can_delete
     changes: list[Change] = []
     for kind in sorted(connector.kinds & sides.keys()):
         side = sides[kind]
         names = side.carried(connector)
-        for record in side.records():
-            values = side.values(record, names)
-            rows = sorted(linked.get((kind, record.id), []), key=lambda s: s.external_id)
-            if not rows:
-                if (
-                    (kind, record.id) not in removed
-                    and side.should_push(record, connector.name)
-                    and connector.wants(kind, values)
-                ):
-                    changes.append(
-                        Change(Op.CREATE, kind, record.id, None, "", values, list(names))
-                    )
-                continue
-            if len(rows) > 1:
-                what = "the extra ones are deleted there" if deleting else "all are kept up to date"
-                notes.append(
-                    f"{connector.name}: {kind} {record.id} has {len(rows)} records there "
-                    f"({', '.join(r.external_id for r in rows)}); {what}"
+        records = iter(side.records())
+        # A page of records at a time with their status rows (memory stays flat).
+        while page := list(islice(records, _PAGE)):
+            linked: dict[str, list[status.Status]] = defaultdict(list)
+            removed: set[str] = set()
+            for known in status.load_linked(conn, connector.name, kind, [r.id for r in page]):
+                if known.removed:
+                    removed.add(known.local_id)
+                else:
+                    linked[known.local_id].append(known)
+            for record in page:
+                changes += _record_changes(
+                    connector,
+                    side,
+                    record,
+                    names,
+                    sorted(linked.get(record.id, []), key=lambda s: s.external_id),
+                    removed=record.id in removed,
+                    deleting=deleting,
+                    notes=notes,
                 )
-            for index, known in enumerate(rows):
-                if index and deleting:
-                    changes.append(
-                        Change(Op.DELETE, kind, record.id, known.external_id, known.etag)
-                    )
-                    continue
-                changed = [
-                    n
-                    for n in names
-                    if side.pushes_updates and values[n] != known.local.get(n, _MISSING)
-                ]
-                if changed:
-                    changes.append(
-                        Change(
-                            Op.UPDATE,
-                            kind,
-                            record.id,
-                            known.external_id,
-                            known.etag,
-                            values,
-                            changed,
-                        )
-                    )
+    return changes
+
+
+def _record_changes(
+    connector: Connector,
+    side: LocalSide,
+    record: Any,
+    names: tuple[str, ...],
+    rows: list[status.Status],
+    *,
+    removed: bool,
+    deleting: bool,
+    notes: list[str],
+) -> list[Change]:
+    """What one record needs in ``connector``, given its status rows there (by external id)."""
+    kind = side.kind
+    values = side.values(record, names)
+    if not rows:
+        if (
+            not removed
+            and side.should_push(record, connector.name)
+            and connector.wants(kind, values)
+        ):
+            return [Change(Op.CREATE, kind, record.id, None, "", values, list(names))]
+        return []
+    if len(rows) > 1:
+        what = "the extra ones are deleted there" if deleting else "all are kept up to date"
+        notes.append(
+            f"{connector.name}: {kind} {record.id} has {len(rows)} records there "
+            f"({', '.join(r.external_id for r in rows)}); {what}"
+        )
+    changes = []
+    for index, known in enumerate(rows):
+        if index and deleting:
+            changes.append(Change(Op.DELETE, kind, record.id, known.external_id, known.etag))
+            continue
+        changed = [
+            n for n in names if side.pushes_updates and values[n] != known.local.get(n, _MISSING)
+        ]
+        if changed:
+            changes.append(
+                Change(Op.UPDATE, kind, record.id, known.external_id, known.etag, values, changed)
+            )
     return changes
 
 
@@ -99,48 +116,64 @@ def save_results(
     counts: ConnectorReport,
     notes: list[str],
 ) -> None:
-    """Record what one batch did, in the status database (call inside a transaction)."""
-    known = status.load(conn, connector.name)
+    """Record what one batch did, in the status database (call inside a transaction): the
+    batch's status rows and records are read and written a few statements at a time."""
+    name = connector.name
+    known = status.load(conn, name, [(c.kind, c.external_id) for c in changes if c.external_id])
+    records = {
+        kind: sides[kind].find_many(c.local_id for c in changes if c.kind == kind)
+        for kind in {c.kind for c in changes if c.op != Op.DELETE}
+    }
+    gone: list[tuple[str, Kind, str]] = []
+    saved: dict[tuple[Kind, str], status.Status] = {}
+    linked: list[tuple[Any, LocalSide, str, str]] = []
+
+    def forget(kind: Kind, external_id: str) -> None:
+        saved.pop((kind, external_id), None)  # as if saved, then forgotten
+        gone.append((name, kind, external_id))
+
     for change, result in zip(changes, results, strict=True):
         if result.error:
             counts.errors += 1
             notes.append(
-                f"{connector.name}: {change.op} of {change.kind} {change.local_id} failed "
+                f"{name}: {change.op} of {change.kind} {change.local_id} failed "
                 f"({result.error}); it is retried on the next sync"
             )
             continue
         if change.op == Op.DELETE:
-            status.forget(conn, connector.name, change.kind, change.external_id or "")
+            forget(change.kind, change.external_id or "")
             counts.pushed_deleted += 1
             continue
         external_id = result.external_id or change.external_id
         if not external_id:
             counts.errors += 1
-            notes.append(f"{connector.name}: created {change.kind} {change.local_id} without an id")
+            notes.append(f"{name}: created {change.kind} {change.local_id} without an id")
             continue
         before = known.get((change.kind, change.external_id or ""))
         if before is not None and external_id != before.external_id:
-            status.forget(conn, connector.name, change.kind, before.external_id)
+            forget(change.kind, before.external_id)
         remote: dict[str, Any] = dict(before.remote) if before else {}
         remote.update(result.fields if result.fields is not None else change.fields)
-        status.save(
-            conn,
-            status.Status(
-                connector.name,
-                change.kind,
-                external_id,
-                change.local_id,
-                result.etag,
-                local=dict(change.fields),
-                remote=remote,
-            ),
+        saved[(change.kind, external_id)] = status.Status(
+            name,
+            change.kind,
+            external_id,
+            change.local_id,
+            result.etag,
+            local=dict(change.fields),
+            remote=remote,
         )
-        side = sides[change.kind]
-        record = side.find(change.local_id)
+        record = records[change.kind].get(change.local_id)
         if record is not None:
-            side.linked(record, connector.name, external_id, result.etag)
+            linked.append((record, sides[change.kind], external_id, result.etag))
         if change.op == Op.CREATE:
             counts.pushed_created += 1
         else:
             counts.pushed_updated += 1
-    log.info("%s: pushed %d changes", connector.name, len(changes))
+    for record, side, external_id, etag in linked:
+        side.linked(record, name, external_id, etag)
+    for side in sides.values():
+        side.flush()
+    status.forget_many(conn, gone)
+    status.save_many(conn, list(saved.values()))
+    log.info("%s: pushed %d changes", name, len(changes))

@@ -81,14 +81,15 @@ class GoogleCalendarConnector(Connector):
 
     def wants(self, kind: Kind, fields: dict[str, Any]) -> bool:
         """Only open follow-ups become new events (done, skipped and snoozed ones never do);
-        with ``days_ahead`` or ``stale_days`` set, only those due within that window."""
+        with ``days_ahead`` or ``stale_days`` set, only those due within that window of the
+        run's date (``self.today``)."""
         if kind != Kind.FOLLOWUP or fields.get("status") != FollowUpStatus.OPEN.value:
             return False
         try:
             due = date.fromisoformat(str(fields.get("due")))
         except ValueError:
             return False
-        return self.events_settings.shows(due, date.today())
+        return self.events_settings.shows(due, self.today)
 
     def check(self) -> list[str]:
         if self.calendar_id is None:
