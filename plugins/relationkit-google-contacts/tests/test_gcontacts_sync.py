@@ -273,6 +273,32 @@ def test_stale_etag_loses_neither_edit(
     assert person["biographies"][0]["value"] == "Call after 5"
 
 
+def test_an_update_written_by_a_killed_run_is_recognised_not_refused(
+    ws: Workspace, google_emulator: GoogleEmulator, remote: PeopleRemote, gsync: Any
+) -> None:
+    ws.add_contact("Ann Lee", email="ann@example.com")
+    gsync()
+    (name,) = google_emulator.people.group_members(remote.gid)
+    ws.update_contact("ann@example.com", company="Lee Gardens")
+    google_emulator.people.propagation_delay = timedelta(minutes=1)  # the rerun lists it late
+    with pytest.raises(SimulatedCrash):
+        SyncEngine(ws).run([_LosesPushResults(GoogleContactsConnector(ws, {}))])
+    written = google_emulator.people.person(name)
+    assert written["organizations"][0]["name"] == "Lee Gardens"
+
+    report = gsync()  # sends the update again with the etag of before the killed run's write
+
+    assert report.ok, report.messages
+    assert counts(report).errors == 0
+    assert google_emulator.people.person(name)["organizations"] == written["organizations"]
+    google_emulator.advance(timedelta(minutes=1))
+    later = gsync()
+    assert later.ok, later.messages
+    assert (counts(later).updated, writes(google_emulator)) == (0, 3)
+    assert ws.get_contact("ann@example.com").company == "Lee Gardens"
+    assert len(google_emulator.people.contacts()) == 1
+
+
 def test_etag_changing_between_read_and_write_fails_that_batch_only(
     ws: Workspace, google_emulator: GoogleEmulator, remote: PeopleRemote, gsync: Any
 ) -> None:

@@ -25,12 +25,3 @@ class TestSheetsContract(ConnectorContract):
         self, google_emulator: GoogleEmulator, sheet_settings: dict[str, Any]
     ) -> SheetRemote:
         return SheetRemote(google_emulator, sheet_settings["spreadsheet_id"])
-
-    @pytest.mark.xfail(
-        strict=True,
-        reason="core: when a push gives a record a new external id (a new row's provisional id "
-        "becomes its relationkit id), save_results re-keys the status row but ContactSide.linked "
-        "adds a second SourceRef instead of replacing the first; see the plugin's report",
-    )
-    def test_remote_deletion_does_not_delete_locally(self, workspace, remote, sync):
-        super().test_remote_deletion_does_not_delete_locally(workspace, remote, sync)

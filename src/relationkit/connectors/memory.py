@@ -16,7 +16,7 @@ problem like a real connector would. Each record keeps the relationkit id it was
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -183,16 +183,7 @@ class MemoryConnector(Connector):
     def _outgoing(self, change: Change) -> Change:
         if change.kind != Kind.CONTACT:
             return change
-        fields = {k: v for k, v in change.fields.items() if k in self.fields}
-        return Change(
-            change.op,
-            change.kind,
-            change.local_id,
-            change.external_id,
-            change.etag,
-            fields,
-            change.changed,
-        )
+        return replace(change, fields={k: v for k, v in change.fields.items() if k in self.fields})
 
     def _item(self, external_id: str, record: MemoryRecord) -> RemoteItem:
         fields, problems = record.fields, []

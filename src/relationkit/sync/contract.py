@@ -90,7 +90,10 @@ class Change:
     remote had. ``external_id`` and ``etag`` are None/empty for a create. A create or update must
     store ``local_id`` in the remote record (see :attr:`RemoteItem.local_id`); an update of a
     record that does not carry it yet (or carries a merged-away id) is sent with ``changed``
-    possibly empty just so that it does.
+    possibly empty just so that it does. ``synced`` (updates only) is what the remote record
+    held at the last sync, as its connector reported it: a connector that finds the record
+    changed since (another etag) can tell its own earlier write, which a crash kept from being
+    recorded, from an edit made there.
     """
 
     op: Op
@@ -100,6 +103,7 @@ class Change:
     etag: str = ""
     fields: dict[str, Any] = field(default_factory=dict)
     changed: list[str] = field(default_factory=list)
+    synced: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

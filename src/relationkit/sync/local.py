@@ -85,9 +85,17 @@ class LocalSide:
         return {}
 
     def linked(
-        self, record: Any, source: str, external_id: str, etag: str, *, removed: bool = False
+        self,
+        record: Any,
+        source: str,
+        external_id: str,
+        etag: str,
+        *,
+        removed: bool = False,
+        replaces: str = "",
     ) -> None:
-        """Note on the record where it lives in ``source`` and whether it is gone there."""
+        """Note on the record where it lives in ``source`` and whether it is gone there;
+        ``replaces`` is the external id the remote record had until now, when it got a new one."""
 
     def should_push(self, record: Any, connector: str) -> bool:
         """Whether a record not yet in ``connector`` should be created there."""
@@ -260,13 +268,21 @@ class ContactSide(LocalSide):
         return Adopted(result.contact, action, review=len(result.review))
 
     def linked(
-        self, record: Contact, source: str, external_id: str, etag: str, *, removed: bool = False
+        self,
+        record: Contact,
+        source: str,
+        external_id: str,
+        etag: str,
+        *,
+        removed: bool = False,
+        replaces: str = "",
     ) -> None:
+        ids = {external_id, replaces} - {""}
         key = next(
             (
                 k
                 for k, ref in record.sources.items()
-                if ref.connector == source and ref.external_id == external_id
+                if ref.connector == source and ref.external_id in ids
             ),
             None,
         )
@@ -274,7 +290,11 @@ class ContactSide(LocalSide):
             # After a merge one contact may live twice in a tool: keep both references.
             key = source if source not in record.sources else f"{source}:{external_id}"
         ref = record.sources.get(key)
-        if ref is not None and ref.etag == etag and ref.removed == removed:
+        if ref is not None and (ref.external_id, ref.etag, ref.removed) == (
+            external_id,
+            etag,
+            removed,
+        ):
             return
         record.sources[key] = SourceRef(source, external_id, etag, utcnow(), removed)
         self._keep(record)
@@ -352,7 +372,14 @@ class FollowUpSide(LocalSide):
         return Adopted(None, "skipped", why="a follow-up relationkit did not create")
 
     def linked(
-        self, record: FollowUp, source: str, external_id: str, etag: str, *, removed: bool = False
+        self,
+        record: FollowUp,
+        source: str,
+        external_id: str,
+        etag: str,
+        *,
+        removed: bool = False,
+        replaces: str = "",
     ) -> None:
         """Keep ``FollowUp.published`` (connector -> record id) in step with the link."""
         where = "" if removed else external_id

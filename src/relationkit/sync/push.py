@@ -102,7 +102,16 @@ def _record_changes(
         ]
         if changed:
             changes.append(
-                Change(Op.UPDATE, kind, record.id, known.external_id, known.etag, values, changed)
+                Change(
+                    Op.UPDATE,
+                    kind,
+                    record.id,
+                    known.external_id,
+                    known.etag,
+                    values,
+                    changed,
+                    dict(known.remote),
+                )
             )
     return changes
 
@@ -126,7 +135,7 @@ def save_results(
     }
     gone: list[tuple[str, Kind, str]] = []
     saved: dict[tuple[Kind, str], status.Status] = {}
-    linked: list[tuple[Any, LocalSide, str, str]] = []
+    linked: list[tuple[Any, LocalSide, str, str, str]] = []
 
     def forget(kind: Kind, external_id: str) -> None:
         saved.pop((kind, external_id), None)  # as if saved, then forgotten
@@ -150,8 +159,10 @@ def save_results(
             notes.append(f"{name}: created {change.kind} {change.local_id} without an id")
             continue
         before = known.get((change.kind, change.external_id or ""))
+        replaces = ""
         if before is not None and external_id != before.external_id:
             forget(change.kind, before.external_id)
+            replaces = before.external_id
         remote: dict[str, Any] = dict(before.remote) if before else {}
         remote.update(result.fields if result.fields is not None else change.fields)
         saved[(change.kind, external_id)] = status.Status(
@@ -165,13 +176,13 @@ def save_results(
         )
         record = records[change.kind].get(change.local_id)
         if record is not None:
-            linked.append((record, sides[change.kind], external_id, result.etag))
+            linked.append((record, sides[change.kind], external_id, result.etag, replaces))
         if change.op == Op.CREATE:
             counts.pushed_created += 1
         else:
             counts.pushed_updated += 1
-    for record, side, external_id, etag in linked:
-        side.linked(record, name, external_id, etag)
+    for record, side, external_id, etag, replaces in linked:
+        side.linked(record, name, external_id, etag, replaces=replaces)
     for side in sides.values():
         side.flush()
     status.forget_many(conn, gone)
