@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from playbook_support import TODAY, buy, only, person, run
 
-from relationkit.followups import generate
+from relationkit.followups import generate, weekly_digest
 from relationkit.followups.channels import choose_channel
-from relationkit.models import Channel, Consent, Contact
+from relationkit.models import Channel, Consent, Contact, FollowUpStatus
 from relationkit.plugins import builtins_only
 
 
@@ -40,6 +40,34 @@ def test_consent_withdrawn_stops_new_suggestions(ws):
     ann.consent = Consent(marketing=False)
     ws.save_contact(ann)
     assert run(ws, "recommend", items=[item]) == []
+
+
+def test_consent_withdrawn_retires_the_open_follow_ups_it_no_longer_allows(ws):
+    item = {"name": "Roses", "matches": ["roses"], "description": "new roses"}
+    ann = person(ws, "Ann Lee", interests=["roses"])
+    bob = person(ws, "Bob Day", interests=["roses"])
+    for customer in (ann, bob):
+        buy(ws, customer, 100, days_ago=1)
+    ws.config.playbook = {"recommend": {"items": [item]}}
+    made = generate(ws, TODAY).created
+    assert {(f.contact_id, f.rule) for f in made} >= {(ann.id, "recommend"), (ann.id, "welcome")}
+    ann.consent = Consent(marketing=False)
+    ws.save_contact(ann)
+    bob.consent = Consent(do_not_contact=True)
+    ws.save_contact(bob)
+
+    result = generate(ws, TODAY)
+
+    retired = {(f.contact_id, f.rule) for f in result.retired}
+    assert (ann.id, "recommend") in retired and (ann.id, "welcome") not in retired
+    assert {rule for cid, rule in retired if cid == bob.id} == {
+        f.rule for f in made if f.contact_id == bob.id
+    }
+    still_open = ws.followups(status=FollowUpStatus.OPEN)
+    assert all(f.contact_id == ann.id and not f.marketing for f in still_open)
+    assert weekly_digest(ws, TODAY).items and all(
+        i.contact.id == ann.id and not i.followup.marketing for i in weekly_digest(ws, TODAY).items
+    )
 
 
 def test_preferred_channel_then_the_rules_hint_then_fallbacks(ws):

@@ -9,7 +9,8 @@ from playbook_support import TODAY, buy, names, only, person, run
 
 from relationkit.errors import ConfigError
 from relationkit.followups import generate
-from relationkit.models import Channel, FamilyMember, Milestone, PartialDate
+from relationkit.followups.rules import builtin_rules
+from relationkit.models import Channel, FamilyMember, FollowUpStatus, Milestone, PartialDate
 from relationkit.plugins import builtins_only
 
 
@@ -204,6 +205,17 @@ def test_winback_thresholds_are_settings(ws):
     assert note.title == "Write Once Olga a handwritten note"
 
 
+def test_a_winback_follow_up_is_retired_when_the_customer_buys_again(ws):
+    once = person(ws, "Once Olga")
+    buy(ws, once, 60, 200)
+    [lapsed] = run(ws, "winback")
+    buy(ws, once, 80, days_ago=0)
+    result = generate(ws, TODAY + timedelta(days=1))
+    assert [f.id for f in result.retired] == [lapsed.id]
+    assert ws.get_followup(lapsed.id).status is FollowUpStatus.SKIPPED
+    assert ws.followups(status=FollowUpStatus.OPEN) == []
+
+
 # -- 6. keep in touch -------------------------------------------------------------------------
 
 
@@ -231,6 +243,19 @@ def test_keep_in_touch_default_applies_to_everyone(ws):
     [check_in] = run(ws, "keep_in_touch", tags={"vip": 30, "default": 90})
     assert check_in.contact_id == plain.id
     assert check_in.key == f"after:{(TODAY - timedelta(days=100)).isoformat()}"
+
+
+def test_a_check_in_is_retired_once_in_touch_but_a_snoozed_birthday_is_not(ws):
+    vip = person(ws, "Vip Vera", tags=["vip"], birthday=PartialDate(5, 20))
+    buy(ws, vip, 20, days_ago=40)
+    ws.config.playbook = {r.name: {"enabled": False} for r in builtin_rules()}
+    ws.config.playbook["keep_in_touch"] = ws.config.playbook["special_dates"] = {}
+    made = {f.rule: f for f in generate(ws, TODAY).created}
+    ws.update_followup(made["keep_in_touch"], snoozed_until=TODAY + timedelta(days=3))
+    ws.record_interaction(vip, "call", on=TODAY)
+    result = generate(ws, TODAY + timedelta(days=1))
+    assert [f.rule for f in result.retired] == ["keep_in_touch"]
+    assert ws.get_followup(made["special_dates"].id).status is FollowUpStatus.OPEN
 
 
 # -- 7. seasonal ------------------------------------------------------------------------------

@@ -52,6 +52,31 @@ class Upsert:
     review: list[DuplicateCandidate] = field(default_factory=list)
 
 
+@dataclass
+class _Written:
+    """The contacts one chunk of :meth:`Workspace.upsert_many` creates or changes, kept in
+    memory until the chunk is stored in a few statements."""
+
+    contacts: dict[str, Contact] = field(default_factory=dict)
+    created: set[str] = field(default_factory=set)
+    changed: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, contact: Contact, *, created: bool = False, changed: Sequence[str] = ()) -> None:
+        self.contacts[contact.id] = contact
+        if created:
+            self.created.add(contact.id)
+        elif contact.id not in self.created:
+            seen = self.changed.setdefault(contact.id, [])
+            seen += [name for name in changed if name not in seen]
+
+    def current(self, conn: Connection, ws: Workspace, contact_id: str) -> Contact | None:
+        """The contact as this chunk left it (stored ones followed through merges)."""
+        if contact_id in self.contacts:
+            return self.contacts[contact_id]
+        stored = ws._resolve(conn, contact_id)
+        return self.contacts.get(stored.id, stored) if stored is not None else None
+
+
 def search_text(contact: Contact) -> str:
     """What ``find_contacts`` searches: names, emails, phones, company; casefolded, no accents."""
     parts = [
@@ -256,7 +281,6 @@ class Workspace:
         ``changed`` gives, by contact id, the fields that changed (for ``contact_updated``).
         The contacts' identity keys are claimed in order, as one save after the other would.
         """
-        changed = changed or {}
         with self.transaction() as conn:
             ids = [c.id for c in contacts]
             exists: set[str] = set()
@@ -265,34 +289,45 @@ class Workspace:
                 exists |= set(
                     conn.scalars(select(t.contacts.c.id).where(t.contacts.c.id.in_(part)))
                 )
-            inserts = [
-                {"id": c.id, "created_at": c.created_at, **_contact_row(c)}
-                for c in contacts
-                if c.id not in exists
-            ]
-            updates = [{"contact_id": c.id, **_contact_row(c)} for c in contacts if c.id in exists]
-            if inserts:
-                conn.execute(_INSERT_CONTACT, inserts)
-            if updates:
-                conn.execute(_UPDATE_CONTACT, updates)
-            active = [c for c in contacts if c.merged_into is None]
-            owners = owners_of_keys(conn, {k for c in active for k in identity.match_keys(c)})
-            fresh: list[dict[str, str]] = []
-            for contact in active:
-                for kind, value in identity.match_keys(contact):
-                    if (kind, value) in owners:
-                        continue
-                    owners[(kind, value)] = contact.id
-                    fresh.append({"kind": kind, "value": value, "contact_id": contact.id})
-            if fresh:
-                conn.execute(insert(t.contact_keys), fresh)
-            for contact in contacts:
-                if contact.id not in exists:
-                    self._emit("contact_created", contact=contact)
-                elif changed.get(contact.id):
-                    self._emit(
-                        "contact_updated", contact=contact, changed=list(changed[contact.id])
-                    )
+            created = {c.id for c in contacts if c.id not in exists}
+            self._store_many(conn, contacts, created, changed or {})
+
+    def _store_many(
+        self,
+        conn: Connection,
+        contacts: Iterable[Contact],
+        created: set[str],
+        changed: Mapping[str, Sequence[str]],
+    ) -> None:
+        """Insert the ``created`` contacts and update the others, claim their free identity keys
+        in order (a key another contact holds stays with it) and queue the event hooks."""
+        contacts = list(contacts)
+        inserts = [
+            {"id": c.id, "created_at": c.created_at, **_contact_row(c)}
+            for c in contacts
+            if c.id in created
+        ]
+        updates = [{"contact_id": c.id, **_contact_row(c)} for c in contacts if c.id not in created]
+        if inserts:
+            conn.execute(_INSERT_CONTACT, inserts)
+        if updates:
+            conn.execute(_UPDATE_CONTACT, updates)
+        active = [c for c in contacts if c.merged_into is None]
+        owners = owners_of_keys(conn, {k for c in active for k in identity.match_keys(c)})
+        fresh: list[dict[str, str]] = []
+        for contact in active:
+            for kind, value in identity.match_keys(contact):
+                if (kind, value) in owners:
+                    continue
+                owners[(kind, value)] = contact.id
+                fresh.append({"kind": kind, "value": value, "contact_id": contact.id})
+        if fresh:
+            conn.execute(insert(t.contact_keys), fresh)
+        for contact in contacts:
+            if contact.id in created:
+                self._emit("contact_created", contact=contact)
+            elif changed.get(contact.id):
+                self._emit("contact_updated", contact=contact, changed=list(changed[contact.id]))
 
     def get_contacts(self, ids: Iterable[str]) -> dict[str, Contact]:
         """Many contacts by id, in a few queries: id -> contact (merged ids lead to the
@@ -322,14 +357,17 @@ class Workspace:
     def upsert_many(
         self, drafts: Sequence[Contact], *, source: str, at: datetime | None = None
     ) -> list[Upsert]:
-        """:meth:`upsert` for many drafts in one transaction, with batched key look-ups."""
+        """:meth:`upsert` for many drafts in one transaction: keys looked up and contacts written
+        a chunk of drafts at a time (a draft may match one created or updated earlier in it)."""
         results: list[Upsert] = []
         with self.transaction() as conn:
             for start in range(0, len(drafts), _CHUNK):
                 chunk = drafts[start : start + _CHUNK]
                 owners = self._key_owners(conn, chunk)
+                batch = _Written()
                 for draft in chunk:
-                    results.append(self._upsert_one(conn, draft, owners, source, at))
+                    results.append(self._upsert_one(conn, draft, owners, source, at, batch))
+                self._store_many(conn, batch.contacts.values(), batch.created, batch.changed)
         return results
 
     def _key_owners(
@@ -345,35 +383,40 @@ class Workspace:
         owners: dict[tuple[str, str], str],
         source: str,
         at: datetime | None,
+        batch: _Written,
     ) -> Upsert:
         keys = sorted(identity.match_keys(draft), key=lambda k: _KEY_PRIORITY.get(k[0], 9))
         matched = list(dict.fromkeys(owners[k] for k in keys if k in owners))
         existing = None
         for owner in matched:
-            existing = self._resolve(conn, owner)
+            existing = batch.current(conn, self, owner)
             if existing is not None:
                 break
         if existing is None:
             draft.created_at = draft.updated_at = at or utcnow()
-            # ``owners`` already holds every stored owner of this draft's keys: no look-up.
-            self._write(
-                draft, created=True, changed=list(CONTACT_FIELDS), conn=conn, known_owners=owners
-            )
+            batch.add(draft, created=True)
+            for key in identity.match_keys(draft):  # claimed in order: a held key stays held
+                owners.setdefault(key, draft.id)
             return Upsert(draft, "created", list(CONTACT_FIELDS))
         changed = _absorb_draft(existing, draft, source=source, at=at)
-        review = self._review_other_owners(conn, existing, matched, source)
+        review = self._review_other_owners(conn, existing, matched, source, batch)
         if changed:
-            self._write(existing, created=False, changed=changed, conn=conn)
+            batch.add(existing, changed=changed)
             owners.update(dict.fromkeys(identity.match_keys(existing), existing.id))
         return Upsert(existing, "updated" if changed else "unchanged", changed, review)
 
     def _review_other_owners(
-        self, conn: Connection, contact: Contact, matched: list[str], source: str
+        self,
+        conn: Connection,
+        contact: Contact,
+        matched: list[str],
+        source: str,
+        batch: _Written,
     ) -> list[DuplicateCandidate]:
         """A draft matching two different contacts: queue the pair for the owner to decide."""
         review = []
         for other_id in matched:
-            other = self._resolve(conn, other_id)
+            other = batch.current(conn, self, other_id)
             if other is None or other.id == contact.id:
                 continue
             shared = sorted(
@@ -392,52 +435,13 @@ class Workspace:
         created: bool,
         changed: list[str],
         conn: Connection | None = None,
-        known_owners: dict[tuple[str, str], str] | None = None,
     ) -> None:
-        """Insert or update the contact row and re-claim its identity keys.
-
-        ``known_owners`` (key -> contact id, complete for this contact's keys) saves the look-up
-        of who holds them; it is updated with the keys claimed.
-        """
+        """Insert or update the contact row and claim its free identity keys."""
         if conn is None:
             with self.transaction() as conn:
                 return self._write(contact, created=created, changed=changed, conn=conn)
-        values = _contact_row(contact)
-        # Statements built once, values bound per call: building one per contact costs more
-        # than running it.
-        if created:
-            conn.execute(
-                _INSERT_CONTACT, {"id": contact.id, "created_at": contact.created_at, **values}
-            )
-        else:
-            conn.execute(_UPDATE_CONTACT, {"contact_id": contact.id, **values})
-        if contact.merged_into is None:
-            self._claim_keys(conn, contact, known_owners)
-        if created:
-            self._emit("contact_created", contact=contact)
-        elif changed:
-            self._emit("contact_updated", contact=contact, changed=changed)
+        self._store_many(conn, [contact], {contact.id} if created else set(), {contact.id: changed})
         return None
-
-    def _claim_keys(
-        self,
-        conn: Connection,
-        contact: Contact,
-        known_owners: dict[tuple[str, str], str] | None = None,
-    ) -> None:
-        """Record the contact's identity keys; a key another contact holds stays with it."""
-        keys = identity.match_keys(contact)
-        if not keys:
-            return
-        if known_owners is not None:
-            taken = {k for k in keys if k in known_owners}
-        else:
-            taken = set(owners_of_keys(conn, keys))
-        fresh = [{"kind": k, "value": v, "contact_id": contact.id} for k, v in keys - taken]
-        if fresh:
-            conn.execute(insert(t.contact_keys), fresh)
-            if known_owners is not None:
-                known_owners.update({(k["kind"], k["value"]): contact.id for k in fresh})
 
     # -- history ---------------------------------------------------------------------------------
 
@@ -769,6 +773,22 @@ class Workspace:
                     self._emit("followup_created", followup=suggestion)
                 created += fresh
         return created
+
+    def retire_followups(self, followups: Sequence[FollowUp]) -> list[FollowUp]:
+        """Mark these follow-ups skipped because they no longer hold (a playbook run decides
+        that, not the owner); returns them as stored."""
+        now = utcnow()
+        ids = [f.id for f in followups]
+        with self.transaction() as conn:
+            for start in range(0, len(ids), _CHUNK):
+                conn.execute(
+                    update(t.followups)
+                    .where(t.followups.c.id.in_(ids[start : start + _CHUNK]))
+                    .values(status=FollowUpStatus.SKIPPED.value, updated_at=now)
+                )
+        for followup in followups:
+            followup.status, followup.updated_at = FollowUpStatus.SKIPPED, now
+        return list(followups)
 
     def update_followup(
         self,

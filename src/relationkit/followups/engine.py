@@ -7,6 +7,12 @@ Consent and channel are decided here, once, for every rule (built-in or plugin):
 - the channel is the customer's preferred one when their consent allows it and we can reach
   them there, else the next best allowed, reachable one (:mod:`.channels`); with none, the
   suggestion is dropped and counted in ``no_channel``.
+
+Open and snoozed follow-ups that no longer hold are retired (marked skipped, so the digest,
+the sheet and the calendar drop them): those of a customer whose consent no longer allows them,
+and, for a rule that says its suggestions describe a state (``retires_unsuggested = True``: a
+lapsed customer, a check-in that is due), those it no longer suggests because the state ended
+(the customer bought again, or was in touch).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from .. import plugins
-from ..models import FollowUp
+from ..models import Contact, FollowUp, FollowUpStatus
 from .channels import choose_channel
 from .context import PlaybookContext, load_context
 from .rule import Rule, rule_settings
@@ -35,6 +41,7 @@ class GenerateResult:
 
     today: date
     created: list[FollowUp] = field(default_factory=list)  # new follow-ups, now stored
+    retired: list[FollowUp] = field(default_factory=list)  # open ones that no longer hold
     suggested: Counter[str] = field(default_factory=Counter)  # per rule, before de-duplication
     no_channel: Counter[str] = field(default_factory=Counter)  # per rule: no allowed channel
     failed: dict[str, str] = field(default_factory=dict)  # rule name -> what went wrong
@@ -52,10 +59,32 @@ def generate(ws: Workspace, today: date | None = None) -> GenerateResult:
         return result
     context = load_context(ws, today)
     suggestions: list[FollowUp] = []
+    still: dict[str, set[tuple[str, str]]] = {}  # rule -> (contact, key) it suggests today
     for rule in enabled:
-        suggestions += _run(rule, context.with_settings(settings[rule.name]), result)
+        kept = _run(rule, context.with_settings(settings[rule.name]), result)
+        suggestions += kept
+        if getattr(rule, "retires_unsuggested", False) and rule.name not in result.failed:
+            still[rule.name] = {(f.contact_id, f.key) for f in kept}
     result.created = ws.save_followups(suggestions)
+    retired = [
+        f
+        for f in ws.followups(status=[FollowUpStatus.OPEN, FollowUpStatus.SNOOZED])
+        if _no_longer_holds(f, context.contacts.get(f.contact_id), still)
+    ]
+    result.retired = ws.retire_followups(retired)
     return result
+
+
+def _no_longer_holds(
+    followup: FollowUp, contact: Contact | None, still: dict[str, set[tuple[str, str]]]
+) -> bool:
+    if contact is not None and (
+        contact.consent.do_not_contact
+        or (followup.marketing and contact.consent.marketing is not True)
+    ):
+        return True
+    suggested = still.get(followup.rule)
+    return suggested is not None and (followup.contact_id, followup.key) not in suggested
 
 
 def _run(rule: Rule, context: PlaybookContext, result: GenerateResult) -> list[FollowUp]:

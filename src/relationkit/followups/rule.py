@@ -6,7 +6,9 @@ a plugin adds its own through the ``register_rules(register)`` hook.
 
 Rules only say *who* and *why*: consent, do-not-contact and the channel are decided once, for
 every rule, by the engine (a rule may put the channel that suits its action best in
-``FollowUp.channel`` as a hint, such as ``POST`` for a handwritten note).
+``FollowUp.channel`` as a hint, such as ``POST`` for a handwritten note). A rule whose
+suggestions describe a state that can end may set ``retires_unsuggested = True``: an open
+follow-up of it that a later run no longer suggests is then retired (see :mod:`.engine`).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -37,23 +38,37 @@ def _field_names(cls: type) -> tuple[str, ...]:
 
 def to_jsonable(value: Any) -> Any:
     """A JSON-able form of model values (dataclasses become dicts, dates ISO strings)."""
-    if type(value) in _PLAIN:  # most values: checked first, exactly (a StrEnum is not plain)
+    kind = type(value)
+    if kind in _PLAIN:  # most values: checked first, exactly (a StrEnum is not plain)
         return value
-    if isinstance(value, PartialDate):
-        return value.iso()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if is_dataclass(value) and not isinstance(value, type):
-        return {name: to_jsonable(getattr(value, name)) for name in _field_names(type(value))}
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [to_jsonable(v) for v in value]
-    return value
+    encode = _ENCODERS.get(kind)
+    if encode is None:
+        encode = _ENCODERS[kind] = _encoder_for(kind)
+    return encode(value)
+
+
+# Encoders by exact type, found once per type: a contact holds dozens of values, and encoding
+# them is much of the cost of saving it.
+_ENCODERS: dict[type, Callable[[Any], Any]] = {}
+
+
+def _encoder_for(kind: type) -> Callable[[Any], Any]:
+    if issubclass(kind, PartialDate):
+        return PartialDate.iso
+    if issubclass(kind, Enum):
+        return lambda v: v.value
+    if issubclass(kind, datetime | date):
+        return lambda v: v.isoformat()
+    if issubclass(kind, Decimal):
+        return str
+    if is_dataclass(kind):
+        names = _field_names(kind)
+        return lambda v: {name: to_jsonable(getattr(v, name)) for name in names}
+    if issubclass(kind, dict):
+        return lambda v: {str(k): to_jsonable(x) for k, x in v.items()}
+    if issubclass(kind, list | tuple | set | frozenset):
+        return lambda v: [to_jsonable(x) for x in v]
+    return lambda v: v
 
 
 def _partial(value: str | None) -> PartialDate | None:

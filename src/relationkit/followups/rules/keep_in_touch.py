@@ -19,6 +19,7 @@ from ..wording import day, plural
 
 
 class KeepInTouch:
+    retires_unsuggested: ClassVar[bool] = True  # an open one ends with the state it is about
     name: ClassVar[str] = "keep_in_touch"
     title: ClassVar[str] = "Keep in touch"
     defaults: ClassVar[dict[str, Any]] = {

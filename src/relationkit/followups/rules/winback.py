@@ -36,6 +36,7 @@ _FIT_MINIMUM = 30  # customers with a repeat purchase needed before the model is
 
 
 class WinBack:
+    retires_unsuggested: ClassVar[bool] = True  # an open one ends with the state it is about
     name: ClassVar[str] = "winback"
     title: ClassVar[str] = "Win back lapsed customers"
     defaults: ClassVar[dict[str, Any]] = {
