@@ -107,6 +107,21 @@ def test_connected_dismissed_and_do_not_contact_are_never_suggested(
         assert "Dismissed Later" not in found and "Refuses Contact" not in found
 
 
+def test_importing_the_connection_closes_its_suggestion_as_done(
+    ws: Workspace, write_export: WriteExport
+) -> None:
+    ann = customer(ws, "Ann Lee", 900)
+    [suggested] = run(ws, per_week=1)
+    row = ["Ann", "Lee", "https://www.linkedin.com/in/ann-lee", "ann.lee@example.com"]
+    import_connections(ws, write_export([[*row, "", "", "13 May 2026"]]))
+    closed = ws.get_followup(suggested.id)
+    assert closed.status is FollowUpStatus.DONE
+    [interaction] = ws.interactions(ann)
+    assert (interaction.date, interaction.summary) == (date(2026, 5, 13), "Connected on LinkedIn")
+    import_connections(ws, write_export([[*row, "", "", "13 May 2026"]]))  # again: no change
+    assert len(ws.interactions(ann)) == 1
+
+
 def test_dismiss_by_customer_and_wrong_refs(ws: Workspace) -> None:
     ann = customer(ws, "Ann Lee", 10)
     contact, skipped = dismiss(ws, "ann.lee@example.com")

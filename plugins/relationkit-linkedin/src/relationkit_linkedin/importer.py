@@ -99,6 +99,9 @@ def _record(
         changed = apply_connection(contact, connection, at)
         if changed:
             ws.save_contact(contact, changed=changed)
+        from .rule import close_suggestions  # the rule reads this module's is_connected
+
+        close_suggestions(ws, contact, connection.connected_on or at.date())
         if entry is not None:
             del entries[connection.slug]
         why = "updated" if changed else "unchanged"

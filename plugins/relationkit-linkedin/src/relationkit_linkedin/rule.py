@@ -129,11 +129,8 @@ def dismiss(ws: Workspace, ref: str, today: date | None = None) -> tuple[Contact
             raise NotFound(f"follow-up {ref} is a {followup.rule} follow-up, not a LinkedIn one")
         contact = ws.get_contact(followup.contact_id)
     with ws.transaction():
-        waiting = ws.followups(
-            contact=contact, status=[FollowUpStatus.OPEN, FollowUpStatus.SNOOZED]
-        )
         skipped = [
-            ws.update_followup(f, status=FollowUpStatus.SKIPPED) for f in waiting if f.rule == NAME
+            ws.update_followup(f, status=FollowUpStatus.SKIPPED) for f in _waiting(ws, contact)
         ]
         on = (today or date.today()).isoformat()
         if contact.set(
@@ -141,6 +138,21 @@ def dismiss(ws: Workspace, ref: str, today: date | None = None) -> tuple[Contact
         ):
             ws.save_contact(contact, changed=["custom"])
     return contact, skipped
+
+
+def close_suggestions(ws: Workspace, contact: Contact, on: date) -> list[FollowUp]:
+    """The owner is now connected with this customer: their waiting suggestions are done."""
+    done = []
+    for followup in _waiting(ws, contact):
+        ws.complete_followup(followup, "Connected on LinkedIn", on=on, source="linkedin")
+        done.append(ws.get_followup(followup.id))
+    return done
+
+
+def _waiting(ws: Workspace, contact: Contact) -> list[FollowUp]:
+    """The customer's open and snoozed LinkedIn suggestions."""
+    waiting = ws.followups(contact=contact, status=[FollowUpStatus.OPEN, FollowUpStatus.SNOOZED])
+    return [f for f in waiting if f.rule == NAME]
 
 
 def search_link(contact: Contact) -> str:
