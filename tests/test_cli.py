@@ -353,3 +353,25 @@ def test_doctor_reports_a_broken_config(cli: CliRunnerOnDb, tmp_path: Path) -> N
     (tmp_path / "config.toml").write_text("db_url = \n")
     out = cli("doctor", code=1).stdout
     assert "not valid TOML" in out
+
+
+def test_emulator_command_checks_its_options() -> None:
+    from relationkit.testing.seeds import SEEDS
+
+    seed = next(p for p in main.commands["emulator"].params if p.name == "seed")
+    assert sorted(seed.type.choices) == sorted(SEEDS)
+    bogus = CliRunner().invoke(main, ["emulator", "--seed", "bogus"])
+    assert bogus.exit_code == 2 and "'bogus' is not one of" in bogus.output
+
+
+def test_emulator_command_on_a_busy_port_says_so() -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(main, ["emulator", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
+    assert "Traceback" not in result.output

@@ -1038,13 +1038,22 @@ def doctor(obj: CliContext) -> None:
 
 
 @main.command()
-@click.option("--port", type=int, default=0, show_default=True, help="Port (0: any free one).")
-@click.option("--seed", default="empty", show_default=True, help="Data to start with: empty, demo.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+    help="Port (0: any free one).",
+)  # fmt: skip
+@click.option(
+    "--seed", type=click.Choice(["empty", "demo"]), default="empty", show_default=True,
+    help="Data to start with.",
+)  # fmt: skip
 def emulator(port: int, seed: str) -> None:
     """Run the local Google API emulator until Ctrl-C (for offline tests and trying things)."""
     from .testing.emulator import serve_forever
 
-    serve_forever(port=port, seed=seed)
+    try:
+        serve_forever(port=port, seed=seed)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from exc
 
 
 # -- demo ----------------------------------------------------------------------------------------
