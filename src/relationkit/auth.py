@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, urlparse
 
 from .config import Config, config_dir, load_config
 from .errors import AuthError, ConfigError
-from .google import emulator_url, rewrite
+from .google import emulator_url, for_emulator, rewrite
 
 SERVICE_ACCOUNT_ENV = "RELATIONKIT_GOOGLE_SERVICE_ACCOUNT"
 CLIENT_SECRETS_ENV = "RELATIONKIT_GOOGLE_CLIENT_SECRETS"
@@ -132,11 +132,7 @@ def _load_token(path: Path, emulator: str | None) -> Any:
             f"the saved Google sign-in ({path}) cannot be read ({type(exc).__name__}): {FIX} again"
         ) from None
     # from_authorized_user_info always sets Google's token endpoint: send it to the emulator.
-    if emulator is None:
-        return creds
-    moved = creds.with_token_uri(rewrite(TOKEN_URI, emulator))
-    moved.expiry = creds.expiry  # the copy would otherwise never expire
-    return moved
+    return creds if emulator is None else for_emulator(creds, emulator)
 
 
 def _refresh(creds: Any) -> None:

@@ -62,6 +62,21 @@ class _RewritingHttp(httplib2.Http):
         return super().request(rewrite(uri, self.base), method, *args, **kwargs)
 
 
+def for_emulator(credentials: Any, base: str) -> Any:
+    """Credentials that refresh their token at the emulator instead of Google's token endpoint.
+
+    Rewriting requests is not enough for refreshes: googleapiclient refreshes a batch's
+    credentials through a plain ``httplib2.Http`` of its own. Credentials without a Google
+    token endpoint (anonymous, a service account's own) are returned as they are.
+    """
+    token_uri = getattr(credentials, "token_uri", None)
+    if not (token_uri and _GOOGLE_URL.match(token_uri) and hasattr(credentials, "with_token_uri")):
+        return credentials
+    moved = credentials.with_token_uri(rewrite(token_uri, base))
+    moved.expiry = credentials.expiry  # the copy would otherwise never expire
+    return moved
+
+
 def build_service(
     api: str, version: str, credentials: Credentials | None = None, *, emulator: str | None = None
 ) -> Any:
@@ -86,7 +101,8 @@ def build_service(
             )
         else:
             http = google_auth_httplib2.AuthorizedHttp(
-                credentials or AnonymousCredentials(), http=_RewritingHttp(base)
+                for_emulator(credentials, base) if credentials else AnonymousCredentials(),
+                http=_RewritingHttp(base),
             )
             service = build(api, version, http=http, static_discovery=True, cache_discovery=False)
         # The credentials are kept alongside so their id() is not reused while cached.

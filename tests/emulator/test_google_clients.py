@@ -89,7 +89,9 @@ def test_refresh_token_flow_against_the_emulator(google_emulator: GoogleEmulator
     )
     people = google_emulator.service("people", "v1", creds)
     people.contactGroups().list().execute()
-    assert creds.token and creds.token.startswith("ya29.")
+    used = people._http.credentials  # a copy of creds that refreshes at the emulator
+    assert used.token_uri == f"{google_emulator.url}/token"
+    assert used.token and used.token.startswith("ya29.")
     assert google_emulator.request_count("oauth", "oauth.token") == 1
 
     # The access token runs out (emulated time): a 401, a refresh, a retry.
@@ -104,6 +106,28 @@ def test_refresh_token_flow_against_the_emulator(google_emulator: GoogleEmulator
     google_emulator.advance(timedelta(hours=2))
     with pytest.raises(RefreshError, match="invalid_grant"):
         people.contactGroups().list().execute()
+
+
+def test_a_batch_refreshes_its_token_at_the_emulator_too(google_emulator: GoogleEmulator) -> None:
+    """googleapiclient refreshes a batch's credentials through an Http of its own: the
+    credentials handed to the service must already point at the emulator's token endpoint."""
+    google_emulator.oauth.enforce = True
+    creds = Credentials(
+        token=None,
+        refresh_token=google_emulator.oauth.issue_refresh_token(),
+        client_id="cid",
+        client_secret="secret",
+        token_uri="https://oauth2.googleapis.com/token",
+    )
+    calendar = google_emulator.service("calendar", "v3", creds)
+    calendar.calendarList().list().execute()
+    google_emulator.advance(timedelta(hours=2))  # the access token runs out
+    batch = calendar.new_batch_http_request()
+    batch.add(calendar.calendarList().list())
+    batch.execute()
+    assert google_emulator.request_count("oauth", "oauth.token") == 2
+    calls = [(r.operation, r.status) for r in google_emulator.requests if r.in_batch]
+    assert calls == [("calendar.calendarList.list", 401), ("calendar.calendarList.list", 200)]
 
 
 def test_enforced_tokens_refuse_calls_without_a_live_token(
