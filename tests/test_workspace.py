@@ -5,12 +5,15 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import event
 
 import relationkit
+from relationkit.config import Config
 from relationkit.errors import InvalidValue, NotFound
 from relationkit.models import Contact
 
@@ -177,3 +180,31 @@ def test_plugin_state_is_kept_per_plugin(ws):
     ws.save_plugin_state("mine", {"b": "3"})
     assert ws.plugin_state("mine") == {"b": "3"}
     assert ws.plugin_state("other") == {"a": "x"}
+
+
+def test_two_processes_adding_the_same_customer_at_once_make_one_contact(ws, db_url):
+    """The other writer (the owner at the CLI while the scheduled sync runs, a colleague on the
+    same PostgreSQL database) saves Ann after this workspace looked her email up and before it
+    writes: the write is run again and updates Ann instead of making a second one."""
+    other = relationkit.open(db_url, config=Config(db_url=db_url))
+    raced: list[str] = []
+
+    def the_other_writer_gets_in_first(conn, cursor, statement, *args):
+        if statement.startswith("INSERT INTO contacts ") and not raced:
+            raced.append("ann")
+            writer = threading.Thread(
+                target=lambda: other.add_contact("Ann Lee", email="ann@example.com")
+            )
+            writer.start()
+            writer.join(timeout=30)
+
+    event.listen(ws.engine, "before_cursor_execute", the_other_writer_gets_in_first)
+    try:
+        ann = ws.add_contact("Ann Lee", email="ANN@example.com", company="Lee Gardens")
+    finally:
+        event.remove(ws.engine, "before_cursor_execute", the_other_writer_gets_in_first)
+        other.close()
+    assert raced == ["ann"]
+    assert ws.count_contacts() == 1
+    assert ws.get_contact("ann@example.com").id == ann.id
+    assert ws.get_contact(ann.id).company == "Lee Gardens"

@@ -52,3 +52,7 @@ class SafetyGuardTripped(SyncError):
 
 class AuthError(RelationkitError):
     """Credentials are missing, expired or revoked; the message names the command that fixes it."""
+
+
+class ConcurrentChange(RelationkitError):
+    """Another process changed the same records at the same moment, again and again."""

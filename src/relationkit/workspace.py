@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -11,10 +12,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from . import identity
 from .config import Config, load_config
-from .errors import InvalidValue, NotFound
+from .errors import ConcurrentChange, InvalidValue, NotFound
 from .models import (
     CONTACT_FIELDS,
     Channel,
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from .identity import DuplicateCandidate
     from .sync.engine import SyncReport
 
+log = logging.getLogger("relationkit.store")
 # Which identity key wins when a draft matches different contacts by different keys.
 _KEY_PRIORITY = {"source": 0, "email": 1, "linkedin": 2, "phone": 3}
 _LIST_FIELDS = ("emails", "phones", "tags", "interests", "milestones", "family")
@@ -50,6 +53,13 @@ class Upsert:
     action: Literal["created", "updated", "unchanged"]
     changed: list[str] = field(default_factory=list)
     review: list[DuplicateCandidate] = field(default_factory=list)
+
+
+_ATTEMPTS = 3  # runs of an upsert that met a concurrent write
+
+
+class _KeyTaken(Exception):
+    """A contact about to be created found one of its keys taken by another process."""
 
 
 @dataclass
@@ -298,9 +308,15 @@ class Workspace:
         contacts: Iterable[Contact],
         created: set[str],
         changed: Mapping[str, Sequence[str]],
+        *,
+        strict: bool = False,
     ) -> None:
         """Insert the ``created`` contacts and update the others, claim their free identity keys
-        in order (a key another contact holds stays with it) and queue the event hooks."""
+        in order (a key another contact holds stays with it) and queue the event hooks.
+
+        ``strict``: the created contacts were checked to match nobody, so a key of theirs held
+        by a contact stored before is a concurrent write: raise :class:`_KeyTaken`.
+        """
         contacts = list(contacts)
         inserts = [
             {"id": c.id, "created_at": c.created_at, **_contact_row(c)}
@@ -314,6 +330,13 @@ class Workspace:
             conn.execute(_UPDATE_CONTACT, updates)
         active = [c for c in contacts if c.merged_into is None]
         owners = owners_of_keys(conn, {k for c in active for k in identity.match_keys(c)})
+        if strict:
+            for contact in active:
+                if contact.id in created and any(
+                    owners.get(key, contact.id) != contact.id
+                    for key in identity.match_keys(contact)
+                ):
+                    raise _KeyTaken
         fresh: list[dict[str, str]] = []
         for contact in active:
             for kind, value in identity.match_keys(contact):
@@ -358,7 +381,31 @@ class Workspace:
         self, drafts: Sequence[Contact], *, source: str, at: datetime | None = None
     ) -> list[Upsert]:
         """:meth:`upsert` for many drafts in one transaction: keys looked up and contacts written
-        a chunk of drafts at a time (a draft may match one created or updated earlier in it)."""
+        a chunk of drafts at a time (a draft may match one created or updated earlier in it).
+
+        Another process may create the same person between the look-up and the write (the
+        owner at the CLI while the scheduled sync runs, two people on one PostgreSQL database):
+        the new contact would then find its email already taken. That transaction is rolled
+        back and run again, and the second time the draft updates the contact the other
+        process made. Inside an outer transaction the conflict is raised instead, for the
+        outermost caller to retry.
+        """
+        outermost = self._connection is None
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                return self._upsert_many(drafts, source=source, at=at)
+            except (_KeyTaken, IntegrityError) as exc:
+                if not outermost or attempt == _ATTEMPTS:
+                    raise ConcurrentChange(
+                        "another process saved the same customers at the same time"
+                        f" ({type(exc).__name__}); run the command again"
+                    ) from exc
+                log.info("upsert: a concurrent write took a key; trying again (%d)", attempt)
+        raise AssertionError("unreachable")
+
+    def _upsert_many(
+        self, drafts: Sequence[Contact], *, source: str, at: datetime | None
+    ) -> list[Upsert]:
         results: list[Upsert] = []
         with self.transaction() as conn:
             for start in range(0, len(drafts), _CHUNK):
@@ -367,7 +414,9 @@ class Workspace:
                 batch = _Written()
                 for draft in chunk:
                     results.append(self._upsert_one(conn, draft, owners, source, at, batch))
-                self._store_many(conn, batch.contacts.values(), batch.created, batch.changed)
+                self._store_many(
+                    conn, batch.contacts.values(), batch.created, batch.changed, strict=True
+                )
         return results
 
     def _key_owners(
