@@ -89,10 +89,15 @@ class Sheet:
         return rows, cols
 
     def resize(self, rows: int | None = None, cols: int | None = None) -> None:
+        shrinks = (rows is not None and rows < self.row_count) or (
+            cols is not None and cols < self.col_count
+        )
         if rows is not None:
             self.grid["rowCount"] = rows
         if cols is not None:
             self.grid["columnCount"] = cols
+        if not shrinks:  # nothing falls off the grid
+            return
         self.cells = {
             key: cell
             for key, cell in self.cells.items()

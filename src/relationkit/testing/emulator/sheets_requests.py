@@ -247,8 +247,8 @@ def update_sheet_properties(spreadsheet: Spreadsheet, payload: dict[str, Any]) -
     if not updated.get("hidden"):
         updated.pop("hidden", None)
     index = updated.pop("index", before["index"])
+    sheet.resize(grid["rowCount"], grid["columnCount"])  # drops what falls off, if it shrinks
     sheet.properties = updated
-    sheet.resize(grid["rowCount"], grid["columnCount"])
     if index != before["index"]:
         spreadsheet.sheets.remove(sheet)
         spreadsheet.sheets.insert(max(0, min(int(index), len(spreadsheet.sheets))), sheet)
