@@ -140,6 +140,24 @@ def test_importing_the_same_file_twice_changes_nothing(ws, tmp_path):
     assert {c.id: c for c in ws.contacts()} == before
 
 
+def test_rows_with_nothing_but_a_name_are_not_duplicated_by_a_second_import(ws, tmp_path):
+    path = write(
+        tmp_path,
+        "shop.csv",
+        "Name,Address,Email,Birthday\n"
+        'Mary Post,"1 High St, Springfield",,--05-06\n'
+        "Frank,,frank@@example,\n"  # a bad email: nothing identifies him but the row
+        'John Smith,"2 Low St, Springfield",,\n'
+        'John Smith,"9 Far Rd, Shelbyville",,\n',  # another John Smith, not the same person
+    )
+    first = import_contacts_csv(ws, path)
+    assert first.created == 4
+    before = {c.id: c for c in ws.contacts()}
+    again = import_contacts_csv(ws, path)
+    assert (again.created, again.unchanged) == (0, 4)
+    assert {c.id: c for c in ws.contacts()} == before
+
+
 def test_conflicting_rows_for_one_person_do_not_flip_flop(ws, tmp_path):
     path = write(
         tmp_path,

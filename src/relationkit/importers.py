@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import identity
 from .errors import InvalidValue, NotFound
-from .models import CONTACT_FIELDS, Contact, Purchase, utcnow
+from .models import CONTACT_FIELDS, Contact, Purchase, SourceRef, utcnow
 from .parsing import contact_from_fields, purchase_fields
 
 if TYPE_CHECKING:
@@ -357,8 +357,10 @@ def import_contacts_csv(
     the value kept, see :func:`~relationkit.parsing.contact_from_fields`); a row with no name,
     email, phone or LinkedIn URL is rejected. Rows of the same file that share an email, phone,
     LinkedIn URL or relationkit id are one person: they are combined (later rows win for
-    single values, lists are united) before saving, so importing the same file again changes
-    nothing. ``dry_run`` does all of it in a transaction that is then rolled back.
+    single values, lists are united) before saving. A row with none of these (a name and an
+    address) is known by its content, recorded as a source reference of the file. So
+    importing the same file again changes nothing. ``dry_run`` does all of it in a transaction
+    that is then rolled back.
     """
     path = Path(path)
     table = _read_table(path)
@@ -429,11 +431,21 @@ def _contact_row(
         why = "nothing tells who this is: no name, email, phone or LinkedIn URL"
         report.problems.append(Problem(table.name, number, "", shown, why))
         return None
+    if not identity.match_keys(draft):
+        # Nothing identifies the person (a name and an address, say): the row itself does, so
+        # that importing the file again finds the contact it made instead of making another.
+        draft.sources[source] = SourceRef(source, _row_id(record))
     keys = identity.match_keys(draft)
     given_id = draft.id if fields.get("id") else ""
     if given_id:
         keys.add(("id", given_id))
     return _Row(number, draft, keys, given_id)
+
+
+def _row_id(record: list[str]) -> str:
+    """``row:<hash>`` of a row's cells (spacing and case aside): the same row, the same id."""
+    cells = "\x1f".join(" ".join(cell.split()).casefold() for cell in record)
+    return "row:" + hashlib.blake2b(cells.rstrip("\x1f").encode(), digest_size=10).hexdigest()
 
 
 def _located(
