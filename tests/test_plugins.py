@@ -268,6 +268,30 @@ def test_event_hooks_reach_the_example_plugin(
     assert lines == [f"{ann.id}\tAnn Lee\tann@example.com"]
 
 
+def test_a_merge_is_heard_as_a_merge_not_as_an_update(ws) -> None:
+    heard: list[str] = []
+
+    class Spy:
+        @hookimpl
+        def contact_updated(self, workspace, contact, changed):
+            heard.append(f"updated {contact.id}")
+
+        @hookimpl
+        def contacts_merged(self, workspace, survivor, absorbed_id):
+            heard.append(f"merged {absorbed_id} into {survivor.id}")
+
+    ann = ws.add_contact("Ann Lee", email="ann@example.com")
+    anne = ws.add_contact("Anne Lee", email="anne@example.com")
+    manager = plugins.get_plugin_manager()
+    manager.register(Spy(), name="spy")
+    try:
+        survivor = ws.merge(ann, anne)
+    finally:
+        manager.unregister(name="spy")
+    absorbed = anne.id if survivor.id == ann.id else ann.id
+    assert heard == [f"merged {absorbed} into {survivor.id}"]
+
+
 def test_example_plugin_command(welcome_plugin: None, db_url: str) -> None:
     runner = CliRunner()
     assert "welcome" in runner.invoke(main, ["--help"]).stdout

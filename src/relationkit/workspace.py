@@ -720,7 +720,7 @@ class Workspace:
                 .where(t.contact_keys.c.contact_id == absorbed.id)
                 .values(contact_id=merged.id)
             )
-            self._write(merged, created=False, changed=list(CONTACT_FIELDS), conn=conn)
+            self._write(merged, created=False, changed=[], conn=conn)  # contacts_merged says it
             for column in (
                 t.purchases.c.contact_id,
                 t.interactions.c.contact_id,
