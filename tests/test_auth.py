@@ -205,7 +205,8 @@ def test_without_a_sign_in(
     monkeypatch.delenv(EMULATOR_ENV)
     with pytest.raises(AuthError, match=r"not connected .*: run `relationkit auth google`"):
         google_credentials([SHEETS])
-    assert "fix: run `relationkit auth google`" in _cli("doctor", code=1).output
+    out = _cli("doctor", code=1).output
+    assert out.count("fix: ") == 1 and "fix: run `relationkit auth google`" in out
 
 
 def test_doctor_shows_a_working_sign_in(google_emulator: GoogleEmulator) -> None:

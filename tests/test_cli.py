@@ -322,6 +322,7 @@ def test_doctor_all_fine(cli: CliRunnerOnDb) -> None:
     assert "✓ no config file at" in out
     assert "is up to date" in out
     assert "relationkit.connectors.builtin" in out
+    assert "! no connector is enabled: your customers are kept here only" in out
     assert out.endswith("Everything looks fine.\n")
 
 

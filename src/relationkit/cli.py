@@ -972,10 +972,25 @@ def _check_plugins(checks: _Checks) -> dict[str, type] | None:
 
 
 def _check_connectors(
-    checks: _Checks, config: Config, known: dict[str, type], ws: Workspace | None
+    checks: _Checks,
+    config: Config,
+    known: dict[str, type],
+    ws: Workspace | None,
+    *,
+    google_ok: bool,
 ) -> None:
-    """Each enabled connector is installed and, with a usable database, passes its own check."""
-    for name in config.enabled_connectors():
+    """Each enabled connector is installed and, with a usable database (and for a Google one,
+    a working sign-in), passes its own check."""
+    from .auth import google_scopes
+
+    enabled = config.enabled_connectors()
+    if not enabled:
+        checks.note(
+            "no connector is enabled: your customers are kept here only. To sync your sheet, "
+            "contacts or calendar, switch them on in the config file (docs/configuration.md), "
+            "then run `relationkit auth google`"
+        )
+    for name in enabled:
         if name not in known:
             checks.fail(
                 f"connector {name!r} is configured but no installed plugin provides it "
@@ -985,6 +1000,9 @@ def _check_connectors(
             continue
         if ws is None:
             checks.ok(f"connector {name} is installed (its set-up is checked once the database is)")
+            continue
+        if not google_ok and google_scopes([known[name]]):
+            checks.note(f"connector {name} is installed; its set-up is checked once signed in")
             continue
         try:
             connector = known[name](ws, config.connector(name))
@@ -1000,18 +1018,20 @@ def _check_connectors(
             checks.ok(f"connector {name} is installed and set up")
 
 
-def _check_google_auth(checks: _Checks, config: Config, known: dict[str, type]) -> None:
-    """Whether the Google sign-in (or service account) works for the enabled connectors."""
+def _check_google_auth(checks: _Checks, config: Config, known: dict[str, type]) -> bool:
+    """Whether the Google sign-in (or service account) works for the enabled connectors (true
+    when none needs it)."""
     from .auth import google_auth_status, google_scopes
 
     scopes = google_scopes(known[n] for n in config.enabled_connectors() if n in known)
     if not scopes:
-        return
+        return True
     status = google_auth_status(scopes, config)
     if status.ok:
         checks.ok(status.message)
     else:
         checks.fail(status.message, status.fix)
+    return status.ok
 
 
 @main.command()
@@ -1025,12 +1045,12 @@ def doctor(obj: CliContext) -> None:
     database_ready = _check_database(checks, url)
     known = _check_plugins(checks)
     if config is not None and known is not None:
-        _check_google_auth(checks, config, known)
+        google_ok = _check_google_auth(checks, config, known)
         if database_ready:
             with relationkit.open(url, config=config) as ws:
-                _check_connectors(checks, config, known, ws)
+                _check_connectors(checks, config, known, ws, google_ok=google_ok)
         else:
-            _check_connectors(checks, config, known, None)
+            _check_connectors(checks, config, known, None, google_ok=google_ok)
     if checks.problems:
         click.echo(f"{checks.problems} problem(s) to fix.")
         raise SystemExit(1)

@@ -12,6 +12,7 @@ from gsheets_support import ID, SheetRemote
 import relationkit
 from relationkit.cli import main
 from relationkit.testing import GoogleEmulator
+from relationkit_google_sheets import GoogleSheetsConnector
 
 
 @pytest.fixture
@@ -121,3 +122,23 @@ def test_adopt_keeps_the_owners_columns_and_adds_two(config, google_emulator, tm
     assert len(ids) == 3 and all(i.startswith("c_") for i in ids)
     assert values[5][0] == "  Ann  Lee "  # the owner's text is left as typed
     ws.close()
+
+
+def test_check_finds_what_a_sync_would_trip_on(ws, google_emulator, sheet_settings):
+    spreadsheet_id = sheet_settings["spreadsheet_id"]
+    connector = GoogleSheetsConnector(ws, dict(sheet_settings))
+    assert connector.check() == []
+    header = google_emulator.sheets.get_values(spreadsheet_id, "Contacts")[0]
+    renamed = [
+        "" if h == "relationkit id" else "Mail address" if h == "Email" else h for h in header
+    ]
+    renamed = ["Kind" if h in ("Phone", "Mobile") else h for h in renamed]
+    google_emulator.sheets.set_values(spreadsheet_id, "Contacts", [renamed])
+    problems = connector.check()
+    assert problems == [
+        "Google Sheets: the tab 'Contacts' has no 'relationkit id' column; run "
+        "`relationkit sheets adopt` to add it",
+        "Google Sheets: the tab 'Contacts' has no Email or Phone column: customers cannot be "
+        "told apart or matched to Google Contacts",
+    ]
+    connector.close()

@@ -180,11 +180,26 @@ class GoogleSheetsConnector(Connector):
         return self._http
 
     def check(self) -> list[str]:
+        """The sheet answers and each tab has what a sync needs: its ``relationkit id`` column
+        and, on the customers' tab, a column for the name and one for an email or phone."""
         try:
-            self._read()
+            tables = self._read_tables()
         except (SyncError, ConfigError) as exc:
             return [str(exc)]
-        return []
+        problems = [_no_id_column(t.title) for t in tables.values() if t.id_col is None]
+        fields = set(tables["contacts"].columns.values())
+        title = tables["contacts"].title
+        if not fields & _NAME_FIELDS:
+            problems.append(
+                f"Google Sheets: the tab {title!r} has no column for the customer's name "
+                "(a header such as Name, or First name and Last name)"
+            )
+        if not fields & {"email", "phone"}:
+            problems.append(
+                f"Google Sheets: the tab {title!r} has no Email or Phone column: customers "
+                "cannot be told apart or matched to Google Contacts"
+            )
+        return problems
 
     def wants(self, kind: Kind, fields: dict[str, Any]) -> bool:
         """Follow-ups: only open or snoozed ones due within ``followup_days`` (this week)."""
@@ -202,18 +217,21 @@ class GoogleSheetsConnector(Connector):
         titles = [title for _, title in self.specs.values()]
         return read_tabs(self.http, self.spreadsheet_id, titles, f"connectors.{self.name}")
 
-    def pull(self, state: dict[str, str], *, full: bool) -> PullResult:
-        self._tables, self._rows, self._stale, self._tidy = {}, {}, [], []
-        self._annotated = False
+    def _read_tables(self) -> dict[str, Table]:
+        """Every synced tab as read now, by role (one ``values.batchGet``)."""
+        tables = {}
         for (spec, title), value_range in zip(self.specs.values(), self._read(), strict=True):
             overrides = self.mapping if spec.role == "contacts" else None
-            table = read_table(title, value_range, spec.synonyms, overrides)
+            tables[spec.role] = read_table(title, value_range, spec.synonyms, overrides)
+        return tables
+
+    def pull(self, state: dict[str, str], *, full: bool) -> PullResult:
+        self._rows, self._stale, self._tidy = {}, [], []
+        self._annotated = False
+        self._tables = self._read_tables()
+        for table in self._tables.values():
             if table.id_col is None:
-                raise SyncError(
-                    f"Google Sheets: the tab {title!r} has no 'relationkit id' column; run "
-                    "`relationkit sheets adopt` to add it"
-                )
-            self._tables[spec.role] = table
+                raise SyncError(_no_id_column(table.title))
         items = self._contacts(self._tables["contacts"])
         contact_rows = {
             key: external
@@ -598,3 +616,13 @@ class GoogleSheetsConnector(Connector):
             log.warning(
                 "%s: could not write the Problems column: %s", self.name, type(exc).__name__
             )
+
+
+_NAME_FIELDS = {"display_name", "given_name", "family_name"}
+
+
+def _no_id_column(title: str) -> str:
+    return (
+        f"Google Sheets: the tab {title!r} has no 'relationkit id' column; run "
+        "`relationkit sheets adopt` to add it"
+    )
