@@ -123,6 +123,18 @@ def test_only_syncs_the_named_connectors(
     assert memory_backend(backend).records == {}
 
 
+def test_only_takes_short_names_and_refuses_an_empty_list(run: Callable[..., Result]) -> None:
+    from relationkit.sync import _full_name
+
+    known = ["google_sheets", "google_sheets_signups", "google_contacts", "csv"]
+    assert [_full_name(n, known) for n in ("sheets", "contacts", "csv", "signups")] == [
+        "google_sheets", "google_contacts", "csv", "google_sheets_signups",
+    ]  # fmt: skip
+    assert _full_name("google", known) == "google"  # matches none by its end: left as given
+    result = run("--only", " , ", code=ExitCode.USAGE)
+    assert "--only names no connector" in result.stderr
+
+
 def test_a_failing_connector_does_not_stop_the_others(
     shop: Workspace,
     run: Callable[..., Result],

@@ -681,7 +681,11 @@ _SYNC_EXIT_HELP = (
 
 
 @main.command(epilog=_SYNC_EXIT_HELP)
-@click.option("--only", metavar="NAME,NAME", help="Sync only these connectors.")
+@click.option(
+    "--only",
+    metavar="NAME,NAME",
+    help="Sync only these connectors: google_sheets or just sheets, contacts, calendar...",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 @click.option("--full", is_flag=True, help="Re-read everything, not just changes since last time.")
 @click.option("--force", is_flag=True, help="Go on even if a tool came back suspiciously empty.")
@@ -729,7 +733,9 @@ def sync(
     from .jobs import ExitCode, SyncLocked, customer_names, exit_code, run_sync_job
     from .logs import job_logging
 
-    names = [n.strip() for n in only.split(",") if n.strip()] if only else None
+    names = [n.strip() for n in only.split(",") if n.strip()] if only is not None else None
+    if names == []:
+        _sync_exit("--only names no connector; give names such as sheets,contacts", ExitCode.USAGE)
     console = Console(stderr=True)
     live = console.is_terminal and log_format == "human"
     with job_logging(

@@ -42,7 +42,7 @@ def sync_workspace(
     from ..plugins import connector_classes
 
     classes = connector_classes()
-    names = list(only) if only else ws.config.enabled_connectors()
+    names = [_full_name(n, classes) for n in only] if only else ws.config.enabled_connectors()
     missing = [name for name in names if name not in classes]
     if missing:
         installed = ", ".join(classes) or "none"
@@ -88,6 +88,15 @@ def restore(ws: Workspace, connector: str, local_id: str) -> int:
             )
         ).rowcount
     return int(released)
+
+
+def _full_name(name: str, known: Sequence[str]) -> str:
+    """A connector's name from a short one (``sheets`` for ``google_sheets``) when only one
+    installed connector's name ends in it; else the name as given."""
+    if name in known:
+        return name
+    matches = [k for k in known if k.endswith(f"_{name}")]
+    return matches[0] if len(matches) == 1 else name
 
 
 __all__ = [
