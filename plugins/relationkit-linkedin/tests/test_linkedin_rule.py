@@ -13,6 +13,7 @@ from relationkit.cli import main
 from relationkit.errors import ConfigError, NotFound
 from relationkit.followups import generate
 from relationkit.followups.digest import weekly_digest
+from relationkit.followups.render import FORMATS, render
 from relationkit.followups.rules import builtin_rules
 from relationkit.models import Consent, Contact, FollowUp, FollowUpStatus
 from relationkit.workspace import Workspace
@@ -150,3 +151,7 @@ def test_suggestions_appear_in_the_digest(ws: Workspace) -> None:
     assert [(i.contact.name, i.followup.rule) for i in digest.items] == [
         ("Ann Lee", "linkedin_connect")
     ]
+    note = digest.items[0].followup.note
+    assert note.startswith("Hi Ann, thank you for being such a loyal customer")
+    for fmt in FORMATS:  # the invitation to adapt is in every format of the digest
+        assert "Hi Ann, thank" in render(digest, fmt)

@@ -63,6 +63,11 @@ def _channel(followup: FollowUp) -> str:
     return CHANNEL_WORDS[followup.channel] if followup.channel else ""
 
 
+def _why(followup: FollowUp) -> str:
+    """The reason, and the follow-up's note when it has one (a LinkedIn invitation to adapt)."""
+    return f"{followup.reason}\nNote: {followup.note}" if followup.note else followup.reason
+
+
 def digest_table(digest: Digest) -> Table:
     """The digest as a rich table (what ``relationkit digest`` prints on a terminal)."""
     table = Table(title=heading(digest), show_lines=True, title_justify="left")
@@ -74,7 +79,7 @@ def digest_table(digest: Digest) -> Table:
             str(number),
             item.contact.name,
             f.title,
-            f.reason,
+            _why(f),
             _channel(f),
             day(f.due),
             str(f.minutes),
@@ -108,7 +113,7 @@ def render_markdown(digest: Digest) -> str:
             str(number),
             item.contact.name,
             f.title,
-            f.reason,
+            _why(f),
             _channel(f),
             day(f.due),
             str(f.minutes),
@@ -139,6 +144,7 @@ def digest_dict(digest: Digest) -> dict[str, Any]:
                 "rule": item.followup.rule,
                 "title": item.followup.title,
                 "reason": item.followup.reason,
+                "note": item.followup.note,
                 "channel": item.followup.channel.value if item.followup.channel else None,
                 "due": item.followup.due.isoformat(),
                 "minutes": item.followup.minutes,
@@ -173,9 +179,10 @@ def render_html(digest: Digest) -> str:
     rows = []
     for number, item in enumerate(digest.items, start=1):
         f = item.followup
+        why = e(_why(f)).replace("\n", "<br>")
         rows.append(
             f"<tr><td>{number}</td><td>{e(item.contact.name)}</td><td>{e(f.title)}</td>"
-            f'<td class="why">{e(f.reason)}</td><td>{e(_channel(f))}</td><td>{e(day(f.due))}</td>'
+            f'<td class="why">{why}</td><td>{e(_channel(f))}</td><td>{e(day(f.due))}</td>'
             f"<td>{f.minutes}</td></tr>"
         )
     body = "\n".join(rows) or '<tr><td colspan="7">Nothing to do this week.</td></tr>'
@@ -217,7 +224,7 @@ def render_ics(digest: Digest) -> bytes:
         event.add("dtstart", on)
         event.add("dtend", on + timedelta(days=1))
         event.add("summary", f.title)
-        event.add("description", f"{f.reason}\n{_channel(f)}, about {f.minutes} min.")
+        event.add("description", f"{_why(f)}\n{_channel(f)}, about {f.minutes} min.")
         event.add("categories", [f.rule])
         event.add("transp", "TRANSPARENT")
         calendar.add_component(event)
