@@ -663,6 +663,7 @@ _SYNC_COLUMNS = (
     ("Created", "created"),
     ("Updated", "updated"),
     ("Unchanged", "unchanged"),
+    ("Merged", "merged"),
     ("Conflicts", "conflicts"),
     ("Removed there", "removed"),
     ("Pushed new", "pushed_created"),

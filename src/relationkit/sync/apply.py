@@ -230,6 +230,7 @@ class PullApplier:
                 return
             record, action = adopted.record, adopted.action
             self.counts.needs_review += adopted.review
+            self.counts.merged += action == "matched"
         merge = self._merge(item, side, record, {}, {}, empty_is_unknown=action != "linked")
         self._count(
             merge,

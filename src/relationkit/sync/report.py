@@ -30,14 +30,17 @@ class Problem:
 @dataclass
 class ConnectorReport:
     """Counts for one connector. ``pulled``: records listed; ``created``/``updated``/``unchanged``:
-    what that did locally; ``removed``: records gone remotely (kept locally); ``pushed_*``: writes
-    to the remote (planned ones in a dry run); ``needs_review``: uncertain matches queued."""
+    what that did locally; ``merged``: of those, new records of the tool found to be a customer
+    already known here (same email, phone, LinkedIn profile...) and linked to them instead of
+    added; ``removed``: records gone remotely (kept locally); ``pushed_*``: writes to the remote
+    (planned ones in a dry run); ``needs_review``: uncertain matches queued."""
 
     name: str
     pulled: int = 0
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    merged: int = 0
     conflicts: int = 0
     removed: int = 0
     pushed_created: int = 0

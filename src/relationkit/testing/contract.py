@@ -229,7 +229,8 @@ class ConnectorContract:
     def test_new_remote_record_matching_a_contact_links_to_it(self, workspace, remote, sync):
         ann = workspace.add_contact("Ann Lee", email="ann@example.com")
         remote.add(Kind.CONTACT, {"display_name": "Ann Lee", "emails": ["ANN@example.com"]})
-        sync()
+        report = sync()
+        assert sum(c.merged for c in report.connectors.values()) == 1
         sync()
         assert workspace.count_contacts() == 1
         assert self._local(workspace, "ann@example.com").id == ann.id
