@@ -550,3 +550,24 @@ def test_stale_etag_on_the_same_field_is_settled_by_the_conflict_rule(
     assert counts(second).conflicts == 1
     assert ws.get_contact("bob@example.com").company == "Owner Co"
     assert google_emulator.people.person(ext)["organizations"][0]["name"] == "Owner Co"
+
+
+@pytest.mark.parametrize("propagate", [False, True])
+def test_after_a_merge_the_extra_google_contact_is_deleted_only_when_asked(
+    ws: Workspace, google_emulator: GoogleEmulator, remote: PeopleRemote, gsync: Any, propagate
+) -> None:
+    ann = remote.add(None, {"display_name": "Ann Lee", "emails": ["ann@example.com"]})
+    anne = remote.add(None, {"display_name": "Anne Lee", "emails": ["anne.lee@work.example"]})
+    gsync()
+    ws.merge(ws.get_contact("ann@example.com"), ws.get_contact("anne.lee@work.example"))
+    settings = {"propagate_deletes": propagate}
+    report = gsync(settings)
+    assert report.ok, report.messages
+    left = {p["resourceName"] for p in google_emulator.people.contacts()}
+    assert left == ({min(ann, anne)} if propagate else {ann, anne})
+    assert counts(report).pushed_deleted == (1 if propagate else 0)
+    again = gsync(settings)  # nothing left to delete, nothing created again
+    assert again.ok, again.messages
+    assert counts(again).pushed_deleted == counts(again).pushed_created == 0
+    assert {p["resourceName"] for p in google_emulator.people.contacts()} == left
+    assert ws.count_contacts() == 1

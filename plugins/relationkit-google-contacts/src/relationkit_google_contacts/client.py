@@ -20,6 +20,7 @@ from .mapping import READ_MASK
 
 PAGE_SIZE = 1000  # the most connections.list allows
 MAX_BATCH = 200  # batchCreateContacts, batchUpdateContacts, getBatchGet
+MAX_DELETE = 500  # batchDeleteContacts
 MAX_MEMBERS = 100_000
 GROUP_FIELDS = "name,groupType"
 
@@ -113,6 +114,13 @@ class PeopleClient:
             what="Google Contacts: create contacts",
         )
         return [created["person"] for created in answer.get("createdPeople") or []]
+
+    def batch_delete(self, resource_names: list[str]) -> None:
+        """Delete up to 500 contacts in one request (every one must exist)."""
+        call_with_retries(
+            self.people.batchDeleteContacts(body={"resourceNames": resource_names}).execute,
+            what="Google Contacts: delete contacts",
+        )
 
     def batch_update(
         self, people: dict[str, dict[str, Any]], update_mask: str

@@ -28,7 +28,7 @@ from relationkit.sync.contract import (
 from relationkit.sync.values import clean_contact_fields
 
 from . import mapping
-from .client import MAX_BATCH, ExpiredSyncToken, Groups, PeopleClient, error_status
+from .client import MAX_BATCH, MAX_DELETE, ExpiredSyncToken, Groups, PeopleClient, error_status
 
 DEFAULT_GROUP = "Customers"
 # Changes the engine hands over per push (its results are saved after each): several Google
@@ -46,6 +46,7 @@ class GoogleContactsConnector(Connector):
     description = "Google Contacts (People API), both ways, for the contacts of one label"
     kinds = frozenset({Kind.CONTACT})
     fields = mapping.FIELDS
+    can_delete = True  # used only with propagate_deletes: a merge's extra contact is deleted
     scopes: ClassVar[tuple[str, ...]] = ("https://www.googleapis.com/auth/contacts",)
 
     def __init__(self, workspace: Any, settings: dict[str, Any]) -> None:
@@ -186,9 +187,9 @@ class GoogleContactsConnector(Connector):
         results: list[PushResult | None] = [None] * len(changes)
         creates = [i for i, c in enumerate(changes) if c.op == Op.CREATE]
         updates = [i for i, c in enumerate(changes) if c.op == Op.UPDATE]
-        for i, change in enumerate(changes):
-            if change.op not in (Op.CREATE, Op.UPDATE):
-                results[i] = _failed(change, "Google Contacts deletes are not propagated")
+        deletes = [i for i, c in enumerate(changes) if c.op == Op.DELETE]
+        for i, result in zip(deletes, self._delete([changes[i] for i in deletes]), strict=True):
+            results[i] = result
         fresh: dict[int, dict[str, Any]] = {}
         if creates:
             fresh.update(self._created_before(changes, creates))
@@ -297,6 +298,25 @@ class GoogleContactsConnector(Connector):
         if len(created) != len(changes):
             raise ValueError(f"Google created {len(created)} contacts for {len(changes)} asked")
         return [self._result(c, p) for c, p in zip(changes, created, strict=True)]
+
+    def _delete(self, changes: list[Change]) -> list[PushResult]:
+        """Delete these people (500 per request); one already gone counts as deleted, so a
+        rerun after a crash does not fail on what the killed run deleted."""
+        if not changes:
+            return []
+        names = [c.external_id or "" for c in changes]
+        there = [n for n in names if n in self.client.get_many(names)]
+        failed: dict[str, str] = {}
+        for start in range(0, len(there), MAX_DELETE):
+            chunk = there[start : start + MAX_DELETE]
+            try:
+                self.client.batch_delete(chunk)
+            except HttpError as exc:
+                failed.update(dict.fromkeys(chunk, _why(exc)))
+        return [
+            _failed(c, failed[n]) if n in failed else PushResult(c.local_id, n)
+            for c, n in zip(changes, names, strict=True)
+        ]
 
     def _update(
         self, changes: list[Change], chunk: list[int], fresh: dict[int, dict[str, Any]]
