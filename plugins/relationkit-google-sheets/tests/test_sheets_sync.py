@@ -105,3 +105,16 @@ def test_names_that_look_like_formulas_stay_text(ws, remote, ssync, google_emula
         if r.operation.endswith("values.batchUpdate")
     )
     assert ws.get_contact("x@example.com").name == evil
+
+
+def test_the_owners_date_and_number_cells_are_not_rewritten_as_text(ws, remote, ssync):
+    remote.type_row({"Name": "Bob Day", "Email": "bob@example.com", "Ref": 45292})  # a date cell
+    ssync()
+    bob = ws.get_contact("bob@example.com")
+    ws.update_contact(bob.id, company="Day & Co", custom={**bob.custom, "Loyalty": "gold"})
+    report = ssync()
+    assert report.ok, report.messages
+    row = _row(remote, "45292")
+    assert row["Company"] == "Day & Co"
+    assert row["Ref"] == 45292  # still the owner's number, not the text "45292"
+    assert ws.get_contact("bob@example.com").custom["Ref"] == "45292"

@@ -20,7 +20,6 @@ from relationkit.sync.values import clean_contact_fields
 from .cells import (
     Cell,
     is_blank,
-    normal,
     one_line,
     read_bool,
     read_partial_date,
@@ -228,7 +227,9 @@ class ContactColumns:
             if name not in self.columns or name in skip or current.get(name) == wanted.get(name):
                 continue
             for index, cell in self.cells_of(name, wanted.get(name)).items():
-                if normal(row.get(index)) != normal(cell):
+                # As text: a date or number cell of the owner's already showing the value is
+                # left alone, not rewritten as text (``45292`` is the same as ``"45292"``).
+                if text(row.get(index)) != text(cell):
                     writes[index] = cell
         return writes
 
