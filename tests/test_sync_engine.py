@@ -36,6 +36,7 @@ from relationkit.sync import restore, sync_workspace
 from relationkit.sync.conflicts import Stamp, merge_fields
 from relationkit.sync.contract import Kind, Op
 from relationkit.sync.engine import SyncEngine
+from relationkit.sync.report import SyncReport
 from relationkit.workspace import Workspace
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -290,7 +291,9 @@ def _email(person: str) -> str:
 
 
 class SyncMachine(RuleBasedStateMachine):
-    """Random edits on both sides, syncs and crashes; ``expected`` is the last edit per field."""
+    """Random edits on both sides, syncs and crashes; ``expected`` is the last edit per field,
+    except that a blank in a remote record linked for the first time to a contact already here
+    does not empty it (docs/sync.md: a record we never wrote says "unknown")."""
 
     def __init__(self, make_workspace: Callable[[], Workspace]) -> None:
         super().__init__()
@@ -298,6 +301,7 @@ class SyncMachine(RuleBasedStateMachine):
         self.backend = f"machine-{next(_names)}"
         self.remote = memory_backend(self.backend)
         self.expected: dict[tuple[str, str], str] = {}
+        self.cleared_remotely: set[tuple[str, str]] = set()  # the last edit was a remote clear
 
     def teardown(self) -> None:
         self.ws.close()
@@ -330,6 +334,7 @@ class SyncMachine(RuleBasedStateMachine):
         else:
             return  # the value was already there: nothing changed, no newer edit to expect
         self.expected[(person, field)] = value
+        self.cleared_remotely.discard((person, field))
 
     @rule(
         person=st.sampled_from(PEOPLE), field=st.sampled_from(FIELDS), value=st.sampled_from(VALUES)
@@ -346,6 +351,25 @@ class SyncMachine(RuleBasedStateMachine):
         else:
             self.remote.edit(ext, {field: value})
         self.expected[(person, field)] = value
+        if value:
+            self.cleared_remotely.discard((person, field))
+        else:
+            self.cleared_remotely.add((person, field))
+
+    def _sync_noting_first_links(self) -> SyncReport:
+        """Sync; a remote record it links for the first time keeps the contact's values where
+        the record is blank."""
+        with self.ws.transaction() as conn:
+            linked = set(conn.scalars(select(t.sync_items.c.external_id)))
+        first = {p: self._local(p) for p in PEOPLE if self._remote(p) not in (None, *linked)}
+        try:
+            return self._sync()
+        finally:
+            for person, field in list(self.cleared_remotely):
+                before = first.get(person)
+                if before is not None and getattr(before, field):
+                    self.expected[(person, field)] = getattr(before, field)
+                    self.cleared_remotely.discard((person, field))
 
     @rule(person=st.sampled_from(PEOPLE))
     def delete_remotely(self, person: str) -> None:
@@ -360,12 +384,12 @@ class SyncMachine(RuleBasedStateMachine):
     def crash_mid_push(self, writes: int) -> None:
         self.remote.crash_after_writes = writes
         with contextlib.suppress(SimulatedCrash):
-            self._sync()
+            self._sync_noting_first_links()
         self.remote.crash_after_writes = None
 
     @rule()
     def sync(self) -> None:
-        report = self._sync()
+        report = self._sync_noting_first_links()
         assert report.ok, report.messages
         with self.ws.transaction() as conn:
             rows = conn.execute(select(t.sync_items).where(~t.sync_items.c.removed)).all()
