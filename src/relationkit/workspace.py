@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -53,6 +53,17 @@ class Upsert:
     action: Literal["created", "updated", "unchanged"]
     changed: list[str] = field(default_factory=list)
     review: list[DuplicateCandidate] = field(default_factory=list)
+
+
+class FollowUpRef(NamedTuple):
+    """A follow-up told apart from the others, without its wording (see
+    :meth:`Workspace.waiting_followups`)."""
+
+    id: str
+    contact_id: str
+    rule: str
+    key: str
+    marketing: bool
 
 
 _ATTEMPTS = 3  # runs of an upsert that met a concurrent write
@@ -823,11 +834,18 @@ class Workspace:
                 created += fresh
         return created
 
-    def retire_followups(self, followups: Sequence[FollowUp]) -> list[FollowUp]:
+    def waiting_followups(self) -> list[FollowUpRef]:
+        """Every open or snoozed follow-up, only what tells it apart (quick, for many)."""
+        f = t.followups.c
+        waiting = [FollowUpStatus.OPEN.value, FollowUpStatus.SNOOZED.value]
+        query = select(f.id, f.contact_id, f.rule, f.key, f.marketing).where(f.status.in_(waiting))
+        with self.transaction() as conn:
+            return [FollowUpRef(*row) for row in conn.execute(query)]
+
+    def retire_followups(self, ids: Sequence[str]) -> None:
         """Mark these follow-ups skipped because they no longer hold (a playbook run decides
-        that, not the owner); returns them as stored."""
+        that, not the owner)."""
         now = utcnow()
-        ids = [f.id for f in followups]
         with self.transaction() as conn:
             for start in range(0, len(ids), _CHUNK):
                 conn.execute(
@@ -835,9 +853,6 @@ class Workspace:
                     .where(t.followups.c.id.in_(ids[start : start + _CHUNK]))
                     .values(status=FollowUpStatus.SKIPPED.value, updated_at=now)
                 )
-        for followup in followups:
-            followup.status, followup.updated_at = FollowUpStatus.SKIPPED, now
-        return list(followups)
 
     def update_followup(
         self,
@@ -1115,4 +1130,4 @@ def _followup(row: Any) -> FollowUp:
     )
 
 
-__all__ = ["Upsert", "Workspace"]
+__all__ = ["FollowUpRef", "Upsert", "Workspace"]

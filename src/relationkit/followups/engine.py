@@ -24,13 +24,13 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from .. import plugins
-from ..models import Contact, FollowUp, FollowUpStatus
+from ..models import Contact, FollowUp
 from .channels import choose_channel
 from .context import PlaybookContext, load_context
 from .rule import Rule, rule_settings
 
 if TYPE_CHECKING:
-    from ..workspace import Workspace
+    from ..workspace import FollowUpRef, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class GenerateResult:
 
     today: date
     created: list[FollowUp] = field(default_factory=list)  # new follow-ups, now stored
-    retired: list[FollowUp] = field(default_factory=list)  # open ones that no longer hold
+    retired: list[FollowUpRef] = field(default_factory=list)  # open ones that no longer hold
     suggested: Counter[str] = field(default_factory=Counter)  # per rule, before de-duplication
     no_channel: Counter[str] = field(default_factory=Counter)  # per rule: no allowed channel
     failed: dict[str, str] = field(default_factory=dict)  # rule name -> what went wrong
@@ -66,17 +66,17 @@ def generate(ws: Workspace, today: date | None = None) -> GenerateResult:
         if getattr(rule, "retires_unsuggested", False) and rule.name not in result.failed:
             still[rule.name] = {(f.contact_id, f.key) for f in kept}
     result.created = ws.save_followups(suggestions)
-    retired = [
+    result.retired = [
         f
-        for f in ws.followups(status=[FollowUpStatus.OPEN, FollowUpStatus.SNOOZED])
+        for f in ws.waiting_followups()
         if _no_longer_holds(f, context.contacts.get(f.contact_id), still)
     ]
-    result.retired = ws.retire_followups(retired)
+    ws.retire_followups([f.id for f in result.retired])
     return result
 
 
 def _no_longer_holds(
-    followup: FollowUp, contact: Contact | None, still: dict[str, set[tuple[str, str]]]
+    followup: FollowUpRef, contact: Contact | None, still: dict[str, set[tuple[str, str]]]
 ) -> bool:
     if contact is not None and (
         contact.consent.do_not_contact
