@@ -26,7 +26,23 @@ if TYPE_CHECKING:
 
 # Test modules whose database tests also run against PostgreSQL (by module basename).
 BOTH_BACKENDS = frozenset(
-    {"test_workspace", "test_sync_engine", "test_sync_job", "test_postgres_store"}
+    {
+        "test_workspace",
+        "test_sync_engine",
+        "test_sync_job",
+        "test_postgres_store",
+        "test_importers",
+        "test_exporters",
+        "test_connectors_memory",
+        "test_connectors_csv",
+        "test_sync_scale",
+        "test_playbook_rules",
+        "test_playbook_consent",
+        "test_playbook_context",
+        "test_playbook_digest",
+        "test_cli",
+        "test_migrations",
+    }
 )
 _databases = itertools.count()
 

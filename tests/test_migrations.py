@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 import relationkit
 from relationkit.store.database import create_db_engine, current_revision, head_revision, migrate
@@ -27,15 +27,17 @@ def test_upgrade_from_the_first_migration_keeps_data(db_url):
     engine = create_db_engine(db_url)
     migrate(engine, "0001")
     with engine.begin() as conn:
-        conn.exec_driver_sql(
-            "INSERT INTO contacts (id, display_name, search_name, data, created_at, updated_at)"
-            " VALUES ('c_old', 'Ann Lee', 'ann lee', ?,"
-            " '2024-01-01 00:00:00', '2024-01-01 00:00:00')",
-            (
-                '{"id": "c_old", "display_name": "Ann Lee", "emails": ["ann@example.com"],'
-                ' "created_at": "2024-01-01T00:00:00+00:00",'
-                ' "updated_at": "2024-01-01T00:00:00+00:00"}',
+        conn.execute(  # plain SQL, as the first migration's tables were then
+            text(
+                "INSERT INTO contacts (id, display_name, search_name, data, created_at,"
+                " updated_at) VALUES ('c_old', 'Ann Lee', 'ann lee', :data,"
+                " '2024-01-01 00:00:00', '2024-01-01 00:00:00')"
             ),
+            {
+                "data": '{"id": "c_old", "display_name": "Ann Lee", "emails": ["ann@example.com"],'
+                ' "created_at": "2024-01-01T00:00:00+00:00",'
+                ' "updated_at": "2024-01-01T00:00:00+00:00"}'
+            },
         )
         conn.exec_driver_sql(
             "INSERT INTO contact_keys (kind, value, contact_id)"

@@ -956,7 +956,10 @@ def _check_database(checks: _Checks, url: str) -> bool:
     if revision == head_revision():
         checks.ok(f"database {shown} is up to date (revision {revision})")
         return True
-    if revision is None or revision in known:
+    if revision is None:
+        checks.ok(f"database {shown} has no tables yet; the first command creates them")
+        return False
+    if revision in known:
         checks.note(f"database {shown} is at revision {revision}; the next command upgrades it")
     else:
         checks.fail(
