@@ -28,6 +28,7 @@ class Writes:
     new_rows: dict[str, list[Row]] = field(default_factory=lambda: defaultdict(list))
     notes: dict[tuple[str, int, int], str] = field(default_factory=dict)
     tables: dict[str, Table] = field(default_factory=dict)
+    _added: set[int] = field(default_factory=set)  # id() of the rows in new_rows
 
     def __bool__(self) -> bool:
         return bool(self.cells or self.new_rows or self.notes)
@@ -36,7 +37,7 @@ class Writes:
         """Write ``value`` into an existing (or just added) row, and keep the snapshot in step."""
         self.tables[table.title] = table
         row.set(col, value)
-        if not any(row is added for added in self.new_rows.get(table.title, [])):
+        if id(row) not in self._added:  # a new row is written whole with the others
             self.cells[(table.title, row.number, col)] = value
 
     def add_row(self, table: Table, cells: dict[int, Cell]) -> Row:
@@ -47,6 +48,7 @@ class Writes:
             row.set(col, value)
         table.rows.append(row)
         self.new_rows[table.title].append(row)
+        self._added.add(id(row))
         return row
 
     def note(self, table: Table, row: Row, col: int, text: str) -> None:
@@ -70,6 +72,7 @@ class Writes:
             )
         self.cells.clear()
         self.new_rows.clear()
+        self._added.clear()
         self.notes.clear()
 
     def _structure(self, sheet_ids: dict[str, int]) -> list[dict[str, Any]]:
