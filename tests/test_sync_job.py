@@ -350,7 +350,18 @@ def test_redaction_keeps_ids_dates_and_counts_readable() -> None:
         "postgresql+psycopg://shop:hunter2@db/crm Bearer ya29.x refresh_token=1//abc"
     )
     assert redacting.redact(line) == (
-        "csv: pulled 1234 items on 2026-03-10 12:00:01 for c_4155550134ab (<name> <name>, Al) "
+        "csv: pulled 1234 items on 2026-03-10 12:00:01 for c_4155550134ab (<name> <name>, <name>) "
         "<email> <phone> <phone> "
         "postgresql+psycopg://shop:<secret>@db/crm Bearer <token> refresh_token=<secret>"
+    )
+
+
+def test_names_are_redacted_whatever_their_length_case_or_accents() -> None:
+    from relationkit.logs import RedactingFilter
+
+    redacting = RedactingFilter("US")
+    redacting.know_names(["Bo Li", "Wu", "JOSÉ GARCÍA", "Siobhán O'Connor"])
+    line = "bo li, Wu, José García, siobhán o'connor and O'Connor's order: 3 contacts"
+    assert redacting.redact(line) == (
+        "<name> <name>, <name>, <name> <name>, <name> <name> and <name> order: 3 contacts"
     )

@@ -15,6 +15,7 @@ import logging
 import re
 import sys
 import traceback
+import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -45,7 +46,8 @@ _SECRETS = (
     (re.compile(r"(://[^:/@\s]+:)[^@\s]+@"), r"\1<secret>@"),
 )
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
-MIN_NAME_WORD = 3
+MIN_NAME_WORD = 2  # "Wu", "Ng" and "Li" are whole family names
+_POSSESSIVE = ("'s", "’s")
 
 
 class RedactingFilter(logging.Filter):
@@ -61,9 +63,21 @@ class RedactingFilter(logging.Filter):
         self._names: frozenset[str] = frozenset()
 
     def know_names(self, names: Iterable[str]) -> None:
-        """Redact the words (3 letters or more) of these customer names from now on."""
-        words = {w for name in names for w in _WORD.findall(name or "") if len(w) >= MIN_NAME_WORD}
+        """Redact the words (2 letters or more) of these customer names from now on, in any
+        case (``JOSÉ``, ``josé``), and with a possessive ``'s``."""
+        words = {
+            _folded(w)
+            for name in names
+            for w in _WORD.findall(name or "")
+            if len(w) >= MIN_NAME_WORD
+        }
         self._names = frozenset(words)
+
+    def _is_name(self, word: str) -> bool:
+        folded = _folded(word)
+        return folded in self._names or (
+            folded.endswith(_POSSESSIVE) and folded[:-2] in self._names
+        )
 
     def redact(self, text: str) -> str:
         """``text`` with emails, phones, secrets and known names replaced by placeholders
@@ -75,7 +89,7 @@ class RedactingFilter(logging.Filter):
             text = pattern.sub(replacement, text)
         text = self._redact_phones(text)
         if self._names:
-            text = _WORD.sub(lambda m: "<name>" if m.group() in self._names else m.group(), text)
+            text = _WORD.sub(lambda m: "<name>" if self._is_name(m.group()) else m.group(), text)
         return text
 
     def _redact_phones(self, text: str) -> str:
@@ -107,6 +121,10 @@ class RedactingFilter(logging.Filter):
             record.exc_text = self.redact(record.exc_text)
         record._relationkit_redacted = True
         return True
+
+
+def _folded(word: str) -> str:
+    return unicodedata.normalize("NFC", word).casefold()
 
 
 def _is_word_char(text: str, index: int) -> bool:
