@@ -208,3 +208,13 @@ def test_two_processes_adding_the_same_customer_at_once_make_one_contact(ws, db_
     assert ws.count_contacts() == 1
     assert ws.get_contact("ann@example.com").id == ann.id
     assert ws.get_contact(ann.id).company == "Lee Gardens"
+
+
+def test_an_edit_cannot_give_one_customers_email_to_another(ws):
+    ann = ws.add_contact("Ann Lee", email="ann@example.com")
+    bob = ws.add_contact("Bob Stone", email="bob@example.com")
+    with pytest.raises(InvalidValue, match=f"belongs to another contact .{ann.id}.*merge"):
+        ws.update_contact(bob.id, emails=["bob@example.com", "ANN@example.com"])
+    assert ws.get_contact(bob.id).emails == ["bob@example.com"]
+    assert ws.get_contact("ann@example.com").id == ann.id
+    ws.update_contact(ann.id, emails=["ann@example.com", "ann.lee@work.example"])  # its own: fine

@@ -267,14 +267,27 @@ class Workspace:
         return self.upsert(draft, source=source).contact
 
     def update_contact(self, ref: str | Contact, *, source: str = "api", **fields: Any) -> Contact:
-        """Change fields of one contact from loose values (``company="Lee Gardens"``)."""
+        """Change fields of one contact from loose values (``company="Lee Gardens"``).
+
+        An email, phone or LinkedIn profile that belongs to another contact is refused
+        (:class:`~relationkit.errors.InvalidValue`): the two are likely one person, to merge.
+        """
         from .parsing import contact_from_fields
 
         draft, problems = contact_from_fields(fields, region=self.config.region, source=source)
         if problems:
             raise problems[0]
-        with self.transaction():
+        with self.transaction() as conn:
             contact = self.get_contact(ref)
+            owners = owners_of_keys(conn, identity.match_keys(draft))
+            for (kind, value), owner in sorted(owners.items()):
+                if owner != contact.id:
+                    raise InvalidValue(
+                        kind,
+                        value,
+                        f"it belongs to another contact ({owner}); if they are one person, "
+                        f"merge them: relationkit merge {contact.id} {owner}",
+                    )
             changed = [
                 name
                 for name in CONTACT_FIELDS
