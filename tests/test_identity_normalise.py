@@ -98,7 +98,13 @@ def test_extension_is_split_off_and_dropped_from_the_key() -> None:
 
 @pytest.mark.parametrize(
     ("text", "why"),
-    [("12", "too"), ("hello", "not a phone"), ("+999 123 456", "country code"), ("", "not")],
+    [
+        ("12", "too"),
+        ("hello", "not a phone"),
+        ("+999 123 456", "country code"),
+        ("", "not"),
+        ("555-0199", "no area code"),  # a local number: dialled from elsewhere it is no one's
+    ],
 )
 def test_impossible_numbers_are_refused(text: str, why: str) -> None:
     with pytest.raises(InvalidValue, match=why):

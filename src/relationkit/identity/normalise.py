@@ -98,7 +98,12 @@ def split_phone(text: str, region: str = "US") -> tuple[str, str]:
         number = phonenumbers.parse(cleaned, region)
     except phonenumbers.NumberParseException as error:
         raise InvalidValue("phone", text, _plain_phone_reason(error)) from None
-    if not phonenumbers.is_possible_number(number):
+    # Not is_possible_number: it also accepts a local number without its area code (555-0199),
+    # which no one can dial from elsewhere and which would match the wrong customer.
+    if (
+        phonenumbers.is_possible_number_with_reason(number)
+        != phonenumbers.ValidationResult.IS_POSSIBLE
+    ):
         raise InvalidValue("phone", text, _impossible_reason(number))
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     result = e164, number.extension or ""
@@ -132,6 +137,8 @@ def _plain_phone_reason(error: phonenumbers.NumberParseException) -> str:
 def _impossible_reason(number: phonenumbers.PhoneNumber) -> str:
     result = phonenumbers.is_possible_number_with_reason(number)
     region = phonenumbers.region_code_for_number(number) or f"+{number.country_code}"
+    if result == phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
+        return "has no area code: write the whole number, area code included"
     if result in (
         phonenumbers.ValidationResult.TOO_SHORT,
         phonenumbers.ValidationResult.INVALID_LENGTH,
