@@ -291,9 +291,10 @@ def _email(person: str) -> str:
 
 
 class SyncMachine(RuleBasedStateMachine):
-    """Random edits on both sides, syncs and crashes; ``expected`` is the last edit per field,
-    except that a blank in a record added remotely, when first linked to a contact already
-    here, does not empty it (docs/sync.md: a record we never wrote says "unknown")."""
+    """Random edits on both sides, syncs and crashes; ``expected`` is the newest edit per field
+    under the documented rule (docs/sync.md): a remote change is as new as its record's last
+    change, and a blank in a record added remotely, when first linked to a contact already
+    here, does not empty it (a record we never wrote says "unknown")."""
 
     def __init__(self, make_workspace: Callable[[], Workspace]) -> None:
         super().__init__()
@@ -302,6 +303,9 @@ class SyncMachine(RuleBasedStateMachine):
         self.remote = memory_backend(self.backend)
         self.expected: dict[tuple[str, str], str] = {}
         self.cleared_remotely: set[tuple[str, str]] = set()  # the last edit was a remote clear
+        # Fields changed remotely since the last sync. A tool dates a change by record (Google's
+        # updateTime), so a later edit of another field of the record makes these newer too.
+        self.changed_remotely: set[tuple[str, str]] = set()
 
     def teardown(self) -> None:
         self.ws.close()
@@ -350,7 +354,12 @@ class SyncMachine(RuleBasedStateMachine):
             return  # the value was already there: nothing changed, no newer edit to expect
         else:
             self.remote.edit(ext, {field: value})
+            now = self.remote.get(ext) or {}
+            for other in FIELDS:
+                if (person, other) in self.changed_remotely and other != field:
+                    self.expected[(person, other)] = now.get(other, "")
         self.expected[(person, field)] = value
+        self.changed_remotely.add((person, field))
         if value:
             self.cleared_remotely.discard((person, field))
         else:
@@ -369,6 +378,7 @@ class SyncMachine(RuleBasedStateMachine):
         try:
             return self._sync()
         finally:
+            self.changed_remotely.clear()  # the pull was applied: these are the base now
             for person, field in list(self.cleared_remotely):
                 before = first.get(person)
                 if before is not None and getattr(before, field):
@@ -383,6 +393,7 @@ class SyncMachine(RuleBasedStateMachine):
             # Remote edits not yet synced went with the record: stop expecting any value.
             for field in FIELDS:
                 self.expected.pop((person, field), None)
+                self.changed_remotely.discard((person, field))
 
     @rule(writes=st.integers(0, 3))
     def crash_mid_push(self, writes: int) -> None:

@@ -196,6 +196,11 @@ class Connector:
         """
         return True
 
+    def date_changes(self, items: list[RemoteItem]) -> None:
+        """Set ``changed_at`` on these items of the last pull: records it lists as changed
+        without a change time, that another tool changed too in this run (the conflict rule
+        needs both times). Default: they stay undated and count as changed at the pull."""
+
     def close(self) -> None:
         """Release connections and files; called once after the sync."""
 

@@ -31,7 +31,7 @@ from ..errors import ConfigError
 from ..models import utcnow
 from . import status
 from .apply import PullApplier
-from .contract import Connector, Kind, PullResult
+from .contract import Connector, Kind, PullResult, RemoteItem
 from .guards import check_full_pull
 from .local import LocalSide, local_sides
 from .push import plan_changes, save_results
@@ -132,6 +132,7 @@ class SyncEngine:
                     links = status.load_links(conn, p.connector.name)
                 known = {key for key, link in links.items() if not link.removed}
                 check_full_pull(p.connector.name, p.result, known, p.connector.settings)
+        self._date_crossing_changes(pulled, report)
         applied = {p.connector.name for p in pulled if self._apply(p, sides, report)}
         if between is not None:
             self._step("between")
@@ -158,6 +159,37 @@ class SyncEngine:
                 return
             with conn.begin_nested():
                 between(report)
+
+    def _date_crossing_changes(self, pulled: list[_Pulled], report: SyncReport) -> None:
+        """Have changes without a change time dated (:meth:`Connector.date_changes`) where
+        another connector's pull changes the same record: the newest must win, and a change
+        counted at the moment of the pull would always look newest."""
+        if len(pulled) < 2 or not any(i.changed_at is None for p in pulled for i in p.result.items):
+            return
+        changed: dict[str, dict[tuple[Kind, str], RemoteItem]] = {}  # connector -> record -> item
+        with self.ws.transaction() as conn:
+            for p in pulled:
+                keys = [(i.kind, i.external_id) for i in p.result.items]
+                links = status.load_links(conn, p.connector.name, keys)
+                changed[p.connector.name] = {
+                    (item.kind, link.local_id): item
+                    for item in p.result.items
+                    if (link := links.get((item.kind, item.external_id))) is not None
+                    and item.etag != link.etag
+                }
+        for p in pulled:
+            name = p.connector.name
+            elsewhere = {key for other, mine in changed.items() if other != name for key in mine}
+            undated = [
+                i for k, i in changed[name].items() if i.changed_at is None and k in elsewhere
+            ]
+            if not undated:
+                continue
+            try:
+                p.connector.date_changes(undated)
+            except Exception as exc:  # the changes still apply, as of the pull
+                report.note(f"{name}: could not tell when its records changed ({exc})")
+                log.warning("%s: date_changes failed: %s", name, type(exc).__name__)
 
     def _pull(self, connector: Connector, report: SyncReport, *, full: bool) -> _Pulled | None:
         report.of(connector.name)

@@ -271,8 +271,13 @@ class GoogleSheetsConnector(Connector):
             and (seen := known.get((item.kind, item.external_id))) is not None
             and seen.etag != item.etag
         ]
-        if not any(self._changed_here(seen) for _, seen in changed):
-            return
+        if any(self._changed_here(seen) for _, seen in changed):
+            self.date_changes([item for item, _ in changed])
+
+    def date_changes(self, items: list[RemoteItem]) -> None:
+        """Date changed rows with Drive's ``modifiedTime`` of the file (one request): the
+        latest moment any of them could have been edited. Called during the pull when
+        relationkit changed the same contacts, and by the engine when another tool did."""
         answer = call_with_retries(
             lambda: self.http.request(
                 "get",
@@ -282,7 +287,7 @@ class GoogleSheetsConnector(Connector):
             what="Google Sheets: read when the spreadsheet last changed",
         )
         modified = datetime.fromisoformat(answer["modifiedTime"].replace("Z", "+00:00"))
-        for item, _ in changed:
+        for item in items:
             item.changed_at = modified
 
     def _changed_here(self, seen: status.Status) -> bool:
