@@ -377,3 +377,9 @@ def test_emulator_command_on_a_busy_port_says_so() -> None:
     assert result.exit_code == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.output
     assert "Traceback" not in result.output
+
+
+def test_contacts_add_needs_someone_to_add(cli: CliRunnerOnDb) -> None:
+    out = cli("contacts", "add", "", "--company", "Lee Gardens", code=2).output
+    assert "a contact needs a name, email, phone or LinkedIn URL" in out
+    assert cli.json("contacts", "list") == []

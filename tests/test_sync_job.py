@@ -365,3 +365,28 @@ def test_names_are_redacted_whatever_their_length_case_or_accents() -> None:
     assert redacting.redact(line) == (
         "<name> <name>, <name>, <name> <name>, <name> <name> and <name> order: 3 contacts"
     )
+
+
+def test_a_customer_deleted_in_a_tool_is_named_and_can_be_written_back(
+    shop: Workspace,
+    run: Callable[..., Result],
+    config_file: Callable[[str], None],
+    db_url: str,
+    tmp_path: Path,
+) -> None:
+    sheet = tmp_path / "contacts.csv"
+    config_file(f"[connectors.csv]\npath = '{sheet}'\n")
+    run("--today", TODAY)
+    ann = shop.get_contact("ann@example.com")
+    header, *_rows = sheet.read_text(encoding="utf-8").splitlines()
+    sheet.write_text(header + "\n", encoding="utf-8")  # the owner deletes Ann's row
+    out = run("--today", TODAY).stdout
+    assert f"`relationkit restore csv {ann.id}` writes it back" in out
+    assert "ann@example.com" not in sheet.read_text(encoding="utf-8")  # not re-created
+    restored = CliRunner().invoke(main, ["--db", db_url, "restore", "csv", ann.id])
+    assert restored.exit_code == 0, restored.output
+    assert "will be written to csv again on the next sync" in restored.output
+    run("--today", TODAY)
+    assert "ann@example.com" in sheet.read_text(encoding="utf-8")
+    again = CliRunner().invoke(main, ["--db", db_url, "restore", "csv", ann.id])
+    assert again.exit_code == 1 and "was not deleted in csv" in again.output

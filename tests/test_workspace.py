@@ -218,3 +218,9 @@ def test_an_edit_cannot_give_one_customers_email_to_another(ws):
     assert ws.get_contact(bob.id).emails == ["bob@example.com"]
     assert ws.get_contact("ann@example.com").id == ann.id
     ws.update_contact(ann.id, emails=["ann@example.com", "ann.lee@work.example"])  # its own: fine
+
+
+def test_a_contact_needs_something_that_says_who_it_is(ws):
+    with pytest.raises(InvalidValue, match="needs a name, email, phone or LinkedIn URL"):
+        ws.add_contact("", company="Lee Gardens")
+    assert ws.count_contacts() == 0

@@ -33,7 +33,7 @@ from rich.text import Text
 
 import relationkit
 
-from . import exporters
+from . import exporters, identity
 from .config import Config, config_path, default_db_url, load_config
 from .errors import (
     AuthError,
@@ -374,6 +374,8 @@ def contacts_add(obj: CliContext, name: str, **fields: Any) -> None:
     )
     if problems:
         raise problems[0]
+    if not identity.tells_who(draft):
+        raise click.UsageError("a contact needs a name, email, phone or LinkedIn URL")
     result = ws.upsert(draft, source="cli")
     verb = {"created": "Added", "updated": "Updated", "unchanged": "Already known:"}[result.action]
     click.echo(f"{verb} {_ref_label(result.contact)}")
@@ -835,6 +837,23 @@ def _print_sync_report(report: SyncReport, redact: Callable[[str], str]) -> None
         click.echo(redact(message))
     for problem in report.problems:
         click.echo(f"Problem: {redact(str(problem))}")
+
+
+@main.command()
+@click.argument("connector")
+@click.argument("contact")
+@click.pass_obj
+def restore(obj: CliContext, connector: str, contact: str) -> None:
+    """Write back, on the next sync, a CONTACT deleted in CONNECTOR (a row deleted from the
+    sheet, a contact deleted in Google Contacts)."""
+    from .sync import restore as release
+
+    ws = obj.workspace()
+    found = ws.get_contact(contact)
+    if release(ws, connector, found.id):
+        click.echo(f"{_ref_label(found)} will be written to {connector} again on the next sync.")
+    else:
+        raise click.ClickException(f"{_ref_label(found)} was not deleted in {connector}")
 
 
 # -- auth ----------------------------------------------------------------------------------------

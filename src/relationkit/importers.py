@@ -124,7 +124,6 @@ _REPEATABLE = frozenset(
     {"email", "phone", "tags", "interests", "notes", "children", "family", "milestones"}
 )
 _CHUNK = 1000  # drafts per upsert_many call (one transaction each)
-_NAME_FIELDS = ("display_name", "given_name", "family_name")
 _LIST_FIELDS = frozenset({"emails", "phones", "tags", "interests", "milestones", "family"})
 
 
@@ -425,7 +424,7 @@ def _contact_row(
     draft, problems = contact_from_fields(fields, region=ws.config.region, source=source, at=at)
     for problem in problems:
         report.problems.append(_located(table.name, number, problem, located))
-    if not any(getattr(draft, name) for name in _NAME_FIELDS) and not identity.match_keys(draft):
+    if not identity.tells_who(draft):
         report.rejected += 1
         shown = "; ".join(f"{h}={v}" for _t, h, v in located if v)
         why = "nothing tells who this is: no name, email, phone or LinkedIn URL"

@@ -255,7 +255,8 @@ class Workspace:
     def add_contact(self, name: str = "", *, source: str = "api", **fields: Any) -> Contact:
         """Add a person from loose values; one who shares an identity key updates that contact.
 
-        Raises :class:`InvalidValue` when a value cannot be read (nothing is saved then).
+        Raises :class:`InvalidValue` when a value cannot be read, or when nothing says who the
+        person is (no name, email, phone or LinkedIn URL); nothing is saved then.
         """
         from .parsing import contact_from_fields
 
@@ -264,6 +265,8 @@ class Workspace:
         draft, problems = contact_from_fields(fields, region=self.config.region, source=source)
         if problems:
             raise problems[0]
+        if not identity.tells_who(draft):
+            raise InvalidValue("name", name, "a contact needs a name, email, phone or LinkedIn URL")
         return self.upsert(draft, source=source).contact
 
     def update_contact(self, ref: str | Contact, *, source: str = "api", **fields: Any) -> Contact:

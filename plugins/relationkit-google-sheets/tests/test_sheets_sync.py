@@ -118,3 +118,28 @@ def test_the_owners_date_and_number_cells_are_not_rewritten_as_text(ws, remote, 
     assert row["Company"] == "Day & Co"
     assert row["Ref"] == 45292  # still the owner's number, not the text "45292"
     assert ws.get_contact("bob@example.com").custom["Ref"] == "45292"
+
+
+def test_after_a_merge_one_row_carries_the_customer_and_the_other_says_so(ws, remote, ssync):
+    remote.type_row({"Name": "Ann Lee", "Email": "ann@example.com", "Ref": "first"})
+    remote.type_row({"Name": "Anne Lee", "Email": "anne@work.example", "Ref": "second"})
+    ssync()
+    survivor = ws.merge(ws.get_contact("ann@example.com"), ws.get_contact("anne@work.example"))
+    report = ssync()
+    assert report.ok, report.messages
+    rows = {r["Ref"]: r for r in remote.records()}
+    kept, left = (rows["first"], rows["second"])
+    if kept[ID] != survivor.id:
+        kept, left = left, kept
+    assert kept[ID] == survivor.id
+    assert "ann@example.com" in kept["Email"] and "anne@work.example" in kept["Email"]
+    assert left[ID] == f"merged into {survivor.id}"
+    assert "no longer syncs" in left["Problems"]
+    again = ssync()
+    assert again.ok, again.messages
+    assert ws.count_contacts() == 1
+    remote.type(remote.row_number(str(kept["Ref"])), "Position", "Owner")
+    remote.type(remote.row_number(str(left["Ref"])), "Position", "Ignored")
+    assert ssync().ok
+    assert ws.get_contact(survivor.id).position == "Owner"
+    assert "no longer syncs" in _row(remote, str(left["Ref"]))["Problems"]

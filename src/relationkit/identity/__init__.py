@@ -6,7 +6,7 @@
 - :func:`merge_contacts` joins two contacts into one, losing nothing.
 """
 
-from .keys import match_keys
+from .keys import match_keys, tells_who
 from .match import DEFAULT_THRESHOLD, DuplicateCandidate, find_duplicates
 from .merge import choose_survivor, merge_contacts
 from .normalise import (
@@ -35,4 +35,5 @@ __all__ = [
     "normalise_phone",
     "parse_name",
     "split_phone",
+    "tells_who",
 ]

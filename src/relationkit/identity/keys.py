@@ -48,3 +48,11 @@ def _key(kind: str, value: str) -> str:
         return _NORMALISERS[kind](value)
     except InvalidValue:
         return value.strip().lower()
+
+
+_NAME_FIELDS = ("display_name", "given_name", "family_name")
+
+
+def tells_who(contact: Contact) -> bool:
+    """Whether anything says who this is: a name, or an email, phone or LinkedIn URL."""
+    return any(getattr(contact, name) for name in _NAME_FIELDS) or bool(match_keys(contact))

@@ -183,6 +183,11 @@ class PullApplier:
         record = side.find(known.local_id)
         if record is not None:
             side.linked(record, self.name, known.external_id, known.etag, removed=True)
+        if known.kind == Kind.CONTACT:
+            self.report.note(
+                f"{self.name}: contact {known.local_id} was deleted there and is kept here; "
+                f"`relationkit restore {self.name} {known.local_id}` writes it back"
+            )
 
     def _update(self, item: RemoteItem, side: LocalSide, known: status.Status) -> None:
         record = side.find(known.local_id)

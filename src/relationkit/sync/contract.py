@@ -131,9 +131,12 @@ class Connector:
     ``[connectors.<name>]`` and the ``source`` recorded on what it changes), ``description``,
     ``kinds`` it syncs, ``fields`` (the ``Contact`` fields it can represent: any other field is
     never read as cleared and never sent), ``can_delete`` (whether :meth:`push` accepts deletes),
-    ``read_only`` (a pull-only source such as an export file: nothing is pushed) and ``priority``
-    (who wins a conflict whose two changes happened at the same moment; settings may override it
-    with ``priority = <int>``; the owner's own UI, the sheet, should have the highest), and
+    ``one_record_each`` (the tool must hold one record per relationkit record, as a sheet holds
+    one row per id: after a merge the extra records are deleted there even without
+    ``propagate_deletes``; its push decides what deleting means), ``read_only`` (a pull-only
+    source such as an export file: nothing is pushed) and ``priority`` (who wins a conflict
+    whose two changes happened at the same moment; settings may override it with
+    ``priority = <int>``; the owner's own UI, the sheet, should have the highest), and
     ``scopes``: the OAuth scopes it needs (Google's ``https://www.googleapis.com/auth/...``);
     ``relationkit auth google`` asks for the union of the enabled connectors' Google scopes and
     nothing more.
@@ -153,6 +156,7 @@ class Connector:
     kinds: ClassVar[frozenset[Kind]] = frozenset({Kind.CONTACT})
     fields: ClassVar[frozenset[str]] = frozenset()
     can_delete: ClassVar[bool] = False
+    one_record_each: ClassVar[bool] = False
     read_only: ClassVar[bool] = False
     priority: ClassVar[int] = 0
     scopes: ClassVar[tuple[str, ...]] = ()

@@ -35,7 +35,7 @@ def plan_changes(
 
     A record the remote removed is not created again (see :func:`relationkit.sync.restore`).
     """
-    deleting = propagate_deletes and connector.can_delete
+    deleting = connector.can_delete and (propagate_deletes or connector.one_record_each)
     changes: list[Change] = []
     for kind in sorted(connector.kinds & sides.keys()):
         side = sides[kind]
@@ -56,7 +56,11 @@ def plan_changes(
                     side,
                     record,
                     names,
-                    sorted(linked.get(record.id, []), key=lambda s: s.external_id),
+                    # After a merge the record the id belongs to is the one kept.
+                    sorted(
+                        linked.get(record.id, []),
+                        key=lambda s, own=record.id: (s.external_id != own, s.external_id),
+                    ),
                     removed=record.id in removed,
                     deleting=deleting,
                     notes=notes,

@@ -138,6 +138,9 @@ class GoogleSheetsConnector(Connector):
     fields = SHEET_FIELDS
     priority = 100
     scopes: ClassVar[tuple[str, ...]] = SCOPES
+    # After a merge the extra row is "deleted": marked merged, never removed (see _retire).
+    can_delete = True
+    one_record_each = True
 
     def __init__(self, workspace: Any, settings: dict[str, Any]) -> None:
         # One push call takes every change, so a sync writes them in one request.
@@ -310,6 +313,9 @@ class GoogleSheetsConnector(Connector):
         items = []
         for row, ident, external, duplicate in self._identified(table):
             where = table.where(row)
+            if ident.startswith(MERGED_INTO):
+                self._problem(table, row, {"": _MERGED_WHY})
+                continue
             if duplicate:
                 self._problem(
                     table,
@@ -508,7 +514,7 @@ class GoogleSheetsConnector(Connector):
 
     def _change(self, change: Change, writes: Writes) -> PushResult:
         if change.op == Op.DELETE:
-            return PushResult(change.local_id, change.external_id, error="rows are never deleted")
+            return self._retire(change, writes)
         if change.op == Op.CREATE:
             role = self._role_for(change)
             table = self._tables.get(role)
@@ -545,6 +551,22 @@ class GoogleSheetsConnector(Connector):
         if change.kind == Kind.CONTACT:
             fields, _ = self._columns.read(row, region=self.region, base=change.fields, where="")
         return PushResult(change.local_id, change.local_id, etag, fields)
+
+    def _retire(self, change: Change, writes: Writes) -> PushResult:
+        """A contact's extra row after a merge: its id cell becomes ``merged into <id>`` and its
+        Problems cell says so; the row stays (the owner deletes it) and is no longer synced.
+        Rows of other kinds are never deleted."""
+        if change.kind != Kind.CONTACT:
+            return PushResult(change.local_id, change.external_id, error="rows are never deleted")
+        state = self._rows.get((change.kind, change.external_id or ""))
+        if state is not None and state.table.id_col is not None:
+            table, row = state.table, state.row
+            writes.cell(table, row, table.id_col, f"{MERGED_INTO}{change.local_id}")
+            if table.problems_col is not None:
+                writes.cell(table, row, table.problems_col, _MERGED_WHY)
+                writes.note(table, row, table.problems_col, _MERGED_WHY)
+            self._stale = [s for s in self._stale if s.row is not row]
+        return PushResult(change.local_id, change.external_id)
 
     def _cells(
         self,
@@ -631,3 +653,10 @@ def _no_id_column(title: str) -> str:
         f"Google Sheets: the tab {title!r} has no 'relationkit id' column; run "
         "`relationkit sheets adopt` to add it"
     )
+
+
+MERGED_INTO = "merged into "  # the id cell of a contact's row left over from a merge
+_MERGED_WHY = (
+    "this customer was merged with the one of the row whose id is written here; that row is "
+    "kept up to date, this one no longer syncs: delete it when you like"
+)
