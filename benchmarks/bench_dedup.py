@@ -37,7 +37,8 @@ def _words(text: str) -> list[str]:
 TITLE = "Identity: likely duplicates"
 ABOUT = """
 find_duplicates over synthetic contacts with planted duplicates and households (see
-benchmarks/identity_dedup.py); target: 100,000 contacts in under 60 s.
+benchmarks/bench_dedup.py); target: 100,000 contacts in under 60 s. A household pair reported
+is a false positive (two people at one address).
 """
 GIVEN = _words(
     "James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara "
