@@ -164,11 +164,14 @@ class SyncEngine:
         """Have changes without a change time dated (:meth:`Connector.date_changes`) where
         another connector's pull changes the same record: the newest must win, and a change
         counted at the moment of the pull would always look newest."""
-        if len(pulled) < 2 or not any(i.changed_at is None for p in pulled for i in p.result.items):
+        listing = [p for p in pulled if p.result.items]
+        if len(listing) < 2 or not any(
+            i.changed_at is None for p in listing for i in p.result.items
+        ):
             return
         changed: dict[str, dict[tuple[Kind, str], RemoteItem]] = {}  # connector -> record -> item
         with self.ws.transaction() as conn:
-            for p in pulled:
+            for p in listing:
                 keys = [(i.kind, i.external_id) for i in p.result.items]
                 links = status.load_links(conn, p.connector.name, keys)
                 changed[p.connector.name] = {
@@ -177,7 +180,7 @@ class SyncEngine:
                     if (link := links.get((item.kind, item.external_id))) is not None
                     and item.etag != link.etag
                 }
-        for p in pulled:
+        for p in listing:
             name = p.connector.name
             elsewhere = {key for other, mine in changed.items() if other != name for key in mine}
             undated = [
