@@ -74,7 +74,8 @@ def write_report(results: dict[str, dict]) -> None:
         "",
         "Measured by `benchmarks/` (see its `run.py`); each section says on which machine and"
         " when.",
-        "Regenerate with `uv run --all-packages python benchmarks/run.py` (everything) or",
+        "Regenerate with `uv run --all-packages --group bench python benchmarks/run.py`"
+        " (everything) or",
         "`--only NAME` for one section. This file is written by that command: edit the benchmarks,",
         "not this file.",
         "",
