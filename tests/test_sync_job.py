@@ -390,3 +390,15 @@ def test_a_customer_deleted_in_a_tool_is_named_and_can_be_written_back(
     assert "ann@example.com" in sheet.read_text(encoding="utf-8")
     again = CliRunner().invoke(main, ["--db", db_url, "restore", "csv", ann.id])
     assert again.exit_code == 1 and "was not deleted in csv" in again.output
+
+
+def test_an_unreachable_database_or_nothing_enabled_is_said_plainly(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    out = run("--today", TODAY).stdout  # no config file: no connector enabled
+    assert "No connector is enabled: nothing to sync" in out
+    down = "postgresql+psycopg://shop:hunter2@127.0.0.1:1/crm"
+    result = CliRunner().invoke(main, ["--db", down, "sync", "--log-format", "json"])
+    assert result.exit_code == ExitCode.FAILED
+    assert "cannot use the database (OperationalError" in result.stderr
+    assert "Traceback" not in result.output + result.stderr and "hunter2" not in result.stderr

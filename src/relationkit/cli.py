@@ -30,6 +30,7 @@ from rich.progress import (
 )
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy.exc import SQLAlchemyError
 
 import relationkit
 
@@ -768,6 +769,18 @@ def sync(
             _sync_exit(redacting.redact(str(exc)), ExitCode.USAGE)
         except SafetyGuardTripped as exc:
             _sync_exit(str(exc), ExitCode.FAILED)
+        except SQLAlchemyError as exc:  # the database is down, unreachable or refuses us
+            what = f"{type(exc).__name__}: {getattr(exc, 'orig', None) or exc}".splitlines()[0]
+            _sync_exit(
+                f"cannot use the database ({redacting.redact(what)}); check --db, "
+                "RELATIONKIT_DB or db_url, and that the server is up",
+                ExitCode.FAILED,
+            )
+        if not report.connectors:
+            click.echo(
+                "No connector is enabled: nothing to sync. Switch one on in the config file "
+                "(docs/configuration.md); `relationkit doctor` shows what is set up."
+            )
         _print_sync_report(report, redacting.redact)
         code = exit_code(report)
         logging.getLogger("relationkit.job").info("sync finished: exit status %d", code)
