@@ -91,7 +91,11 @@ def _record_changes(
             return [Change(Op.CREATE, kind, record.id, None, "", values, list(names))]
         return []
     if len(rows) > 1:
-        what = "the extra ones are deleted there" if deleting else "all are kept up to date"
+        what = (
+            f"{rows[0].external_id} is kept; the others leave the sync (deleted, or marked merged)"
+            if deleting
+            else "all are kept up to date"
+        )
         notes.append(
             f"{connector.name}: {kind} {record.id} has {len(rows)} records there "
             f"({', '.join(r.external_id for r in rows)}); {what}"
