@@ -47,6 +47,15 @@ Google Sheets holding half of the customers when installed): wall time, peak mem
 process (engine and emulator) and requests per API. Targets: 10,000 contacts in under 60 s,
 100,000 in under 10 minutes and 1 GiB, and one request per Google tool when nothing changed.
 """
+MISSED = """
+Peak memory at 100,000 contacts is well over 1 GiB. The figure is of one process holding the
+engine and the emulator together: the emulator keeps the whole fake Google account (100,000
+people, 50,000 sheet rows as cells, 10,000 events, and what it needs to answer sync tokens) in
+memory, and the engine's first sync holds every tool's full listing at once (all pulls come
+before all pushes) besides the 100,000 contacts it stores. Telling the engine's own share
+needs the emulator in a process of its own (`relationkit emulator`), which this benchmark does
+not do yet; lowering it needs each tool's listing applied and let go before the next is read.
+"""
 GROUP = "sync"
 TODAY = date(2026, 6, 1)
 FOLLOWUP_EVERY = 10
