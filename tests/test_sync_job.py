@@ -402,3 +402,14 @@ def test_an_unreachable_database_or_nothing_enabled_is_said_plainly(
     assert result.exit_code == ExitCode.FAILED
     assert "cannot use the database (OperationalError" in result.stderr
     assert "Traceback" not in result.output + result.stderr and "hunter2" not in result.stderr
+
+
+def test_a_few_refused_records_are_a_partial_sync_not_a_failed_one() -> None:
+    from relationkit.jobs import exit_code
+    from relationkit.sync.report import ConnectorReport, SyncReport
+
+    refused = SyncReport(connectors={"google_contacts": ConnectorReport("google_contacts")})
+    refused.connectors["google_contacts"].errors = 2  # two contacts changed while written
+    assert exit_code(refused) == ExitCode.PARTIAL
+    refused.connectors["google_contacts"].failed = True  # its pull failed, say
+    assert exit_code(refused) == ExitCode.FAILED

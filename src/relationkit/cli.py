@@ -680,7 +680,7 @@ _SYNC_COLUMNS = (
 _SYNC_EXIT_HELP = (
     "Exit status: 0 everything synced, 1 nothing synced (every connector failed, or the safety "
     "guard stopped the run), 2 a wrong option, setting or connector name, 3 some connectors "
-    "failed and the others synced, 4 another sync is running (docs/scheduling.md)."
+    "or records failed and the rest synced, 4 another sync is running (docs/scheduling.md)."
 )
 
 

@@ -201,11 +201,11 @@ def run_sync_job(
 
 
 def exit_code(report: SyncReport) -> ExitCode:
-    """OK when everything worked; PARTIAL when something failed and something synced; FAILED
-    when every connector failed."""
+    """OK when everything worked; PARTIAL when something failed and something synced (a few
+    records refused, one tool down); FAILED when every connector failed as a whole."""
     if report.ok:
         return ExitCode.OK
-    if report.connectors and all(c.errors for c in report.connectors.values()):
+    if report.connectors and all(c.failed for c in report.connectors.values()):
         return ExitCode.FAILED
     return ExitCode.PARTIAL
 

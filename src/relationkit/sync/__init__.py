@@ -65,6 +65,7 @@ def sync_workspace(
         )
         for name, exc in broken.items():
             report.of(name).errors += 1
+            report.of(name).failed = True
             report.note(f"{name}: set-up failed: {type(exc).__name__}: {exc}")
         return report
     finally:

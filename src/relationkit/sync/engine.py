@@ -283,6 +283,8 @@ def _int_setting(settings: dict[str, object], key: str, default: int) -> int:
 
 
 def _failed(report: SyncReport, name: str, what: str, exc: Exception) -> None:
-    report.of(name).errors += 1
+    counts = report.of(name)
+    counts.errors += 1
+    counts.failed = True
     report.note(f"{name}: {what} failed: {type(exc).__name__}: {exc}")
     log.warning("%s: %s failed: %s", name, what, type(exc).__name__)

@@ -47,7 +47,8 @@ class ConnectorReport:
     pushed_updated: int = 0
     pushed_deleted: int = 0
     needs_review: int = 0
-    errors: int = 0
+    errors: int = 0  # records that failed (retried next time), and whole steps that failed
+    failed: bool = False  # a whole step failed: set-up, pull, apply or a push batch
     planned: list[Change] = field(default_factory=list)  # dry run: the writes it would make
 
 
