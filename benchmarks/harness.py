@@ -36,7 +36,7 @@ class Measure:
         if self.unit in ("requests", "rows", "contacts", "pairs"):
             return f"{self.value:,.0f} {self.unit}"
         if self.unit == "ratio":
-            return f"{self.value:.3f}"
+            return f"{self.value:.4f}"
         if self.unit == "x":
             return f"{self.value:,.1f}x"
         return f"{self.value:,.2f} {self.unit}"
