@@ -142,3 +142,22 @@ def test_check_finds_what_a_sync_would_trip_on(ws, google_emulator, sheet_settin
         "told apart or matched to Google Contacts",
     ]
     connector.close()
+
+
+def test_adopt_says_which_columns_are_kept_as_they_are(config, google_emulator):
+    rows = [
+        ["Name", "Email", "Spouse", "Code", "Code"],
+        ["Ann Lee", "ann@example.com", "Bob Lee", "A-1", "B-2"],
+    ]
+    sid = google_emulator.sheets.create_spreadsheet("List", {"Clients": rows})
+    output = _run("sheets", "adopt", sid)
+    assert "Spouse kept as a custom field (a sheet column for spouse is not synced)" in output
+    _run("sync", "--only", "sheets")
+    ws = relationkit.open()
+    ann = ws.get_contact("ann@example.com")
+    assert (ann.custom["Spouse"], ann.custom["Code"], ann.custom["Code (2)"]) == (
+        "Bob Lee",
+        "A-1",
+        "B-2",
+    )  # the second Code column is kept too, not dropped
+    ws.close()

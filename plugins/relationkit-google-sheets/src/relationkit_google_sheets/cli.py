@@ -9,6 +9,7 @@ from relationkit.errors import InvalidValue
 
 from . import setup
 from .connector import GoogleSheetsConnector, sheets_http, spreadsheet_id_of
+from .contacts import synced_as
 from .signups import GoogleFormSignupsConnector
 
 _TABLE = f"connectors.{GoogleSheetsConnector.name}"
@@ -80,7 +81,12 @@ def adopt(url_or_id: str, tab: str | None, maps: tuple[str, ...], signups: bool)
     click.echo(f"Adopted the tab {table.title!r}: {len(table.rows)} rows.")
     for index, target in sorted(table.columns.items()):
         if target not in ("id", "problems"):
-            shown = f"kept as {target}" if target.startswith("custom:") else f"-> {target}"
+            if target.startswith("custom:"):
+                shown = f"kept as {target}"
+            elif signups or synced_as(target):
+                shown = f"-> {target}"
+            else:
+                shown = f"kept as a custom field (a sheet column for {target} is not synced)"
             click.echo(f"  {table.header[index] or f'column {index + 1}'} {shown}")
     if signups:
         click.echo(f"Saved in {path}. Run `relationkit sync`: each response becomes a contact.")

@@ -95,9 +95,9 @@ class ContactColumns:
             key = f"{name}:{part}"
             if name is None or (key in taken and name not in ("emails", "phones")):
                 name, part = "custom", header or f"column {index + 1}"
+                if f"custom:{part}" in taken:  # a second column of that name keeps its own
+                    part = f"{part} (column {index + 1})"
                 key = f"custom:{part}"
-                if key in taken:
-                    continue
             taken.add(key)
             layout.columns.setdefault(name, []).append(index)
             layout.parts[index] = part
@@ -232,6 +232,12 @@ class ContactColumns:
                 if text(row.get(index)) != text(cell):
                     writes[index] = cell
         return writes
+
+
+def synced_as(target: str) -> str | None:
+    """The contact field a column mapped to ``target`` syncs, or None when a sheet column for
+    it is not synced (the column is then kept as a custom field)."""
+    return _field_of(target)[0]
 
 
 def _field_of(target: str) -> tuple[str | None, str]:
