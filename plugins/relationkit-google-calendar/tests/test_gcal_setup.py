@@ -53,3 +53,13 @@ def test_check_is_quiet_when_all_is_well(ws, sync, google_emulator):
     followups(ws, 1)
     sync()
     assert connector(ws).check() == []
+
+
+def test_a_linkedin_suggestion_says_how_and_keeps_its_link_clickable():
+    from relationkit_google_calendar.events import Details, description
+
+    link = "https://www.linkedin.com/search/results/people/?keywords=Ann%20Lee"
+    fields = {"reason": f"your #1 customer; find them: {link}", "channel": "linkedin"}
+    text = description(fields, Details(None, [], []))
+    assert text.splitlines()[0] == f"Your #1 customer; find them: {link}"  # no "." after it
+    assert "Suggested: LinkedIn (a connection invitation)" in text

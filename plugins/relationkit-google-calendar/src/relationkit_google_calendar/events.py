@@ -48,6 +48,7 @@ _CHANNELS = {
     "sms": "a text message",
     "post": "post (a handwritten note or card)",
     "in_person": "in person",
+    "linkedin": "LinkedIn (a connection invitation)",
 }
 
 
@@ -281,7 +282,8 @@ def _sentence(text: str) -> str:
     if not text:
         return ""
     text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
+    ends_in_link = text.rsplit(maxsplit=1)[-1].startswith(("http://", "https://"))
+    return text if ends_in_link or text.endswith((".", "!", "?")) else text + "."
 
 
 def _purchase(p: Purchase) -> str:
