@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -69,3 +69,17 @@ def test_money_wording(ws):
     assert context.money(Decimal("1240")) == "$1,240"
     assert context.money(Decimal("1240.5")) == "$1,240.50"
     assert context.money(Decimal("-20")) == "-$20"
+
+
+def test_an_in_memory_workspace_gets_its_figures_too() -> None:
+    """Figures are read on a second connection where one sees the same database; an
+    in-memory SQLite database is not one of those."""
+    import relationkit
+    from relationkit.followups.context import load_context
+
+    ws = relationkit.open("sqlite://")
+    ann = ws.add_contact("Ann Lee", email="ann@example.com")
+    ws.record_purchase(ann, 40, on=date(2026, 5, 1))
+    context = load_context(ws, date(2026, 5, 11))
+    assert context.stat(ann.id).purchase_count == 1
+    ws.close()

@@ -959,16 +959,18 @@ def _check_database(checks: _Checks, url: str) -> bool:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .store.database import alembic_config, create_db_engine, current_revision, head_revision
+    from .store.database import (
+        alembic_config,
+        create_db_engine,
+        current_revision,
+        head_revision,
+        sqlite_file,
+    )
 
     parsed = make_url(url)
     shown = parsed.render_as_string(hide_password=True)
-    on_disk = parsed.get_backend_name() == "sqlite" and parsed.database not in (
-        None,
-        "",
-        ":memory:",
-    )
-    if on_disk and not Path(str(parsed.database)).expanduser().exists():
+    on_disk = sqlite_file(parsed)
+    if on_disk is not None and not on_disk.exists():
         checks.ok(f"database {shown} does not exist yet; the first command creates it")
         return False
     try:

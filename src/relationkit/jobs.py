@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 
 from .config import data_dir
 from .errors import RelationkitError
+from .store.database import sqlite_file
 from .sync import sync_workspace
 from .sync.engine import Observer
 from .sync.report import SyncReport
@@ -62,8 +63,8 @@ def lock_path(db_url: str) -> Path:
     """The lock file: ``<database>.sync.lock`` beside a SQLite file, else in the data directory
     (one per database URL)."""
     url = make_url(db_url)
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        database = Path(str(url.database)).expanduser()
+    database = sqlite_file(url)
+    if database is not None:
         return database.with_name(database.name + ".sync.lock")
     digest = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
     return data_dir() / f"sync-{digest}.lock"

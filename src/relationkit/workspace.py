@@ -135,6 +135,11 @@ class Workspace:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a :meth:`transaction` is open (its changes not yet committed)."""
+        return self._connection is not None
+
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One all-or-nothing unit of work; nested calls join the outer one.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -17,11 +18,12 @@ from itertools import groupby, pairwise
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Engine, case, func, select
 
 from ..models import Contact, ContactStats, Purchase
 from ..store import schema as t
 from ..store.codec import contact_from_dict
+from ..store.database import sqlite_file
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -104,17 +106,48 @@ class PlaybookContext:
 
 
 def load_context(ws: Workspace, today: date) -> PlaybookContext:
-    """Every active contact and its figures as of ``today``, in a few bulk queries."""
-    with ws.transaction() as conn:
-        rows = conn.execute(select(t.contacts.c.data).where(t.contacts.c.merged_into.is_(None)))
-        contacts = {row.data["id"]: contact_from_dict(row.data) for row in rows}
-        stats = _spend(conn, today)
-        _add_visits(conn, today, stats)
-        _add_interactions(conn, today, stats)
+    """Every active contact and its figures as of ``today``, in a few bulk queries.
+
+    The figures are summed on a connection of their own while the contacts are decoded (the
+    database works through a million purchases while Python reads the contacts), except
+    inside an outer transaction, whose changes they must see (a dry-run sync).
+    """
+    if ws.in_transaction or not _readable_apart(ws.engine):
+        with ws.transaction() as conn:
+            contacts = _contacts(conn)
+            stats = _figures(conn, today)
+    else:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            figures = pool.submit(_figures_apart, ws.engine, today)
+            with ws.transaction() as conn:
+                contacts = _contacts(conn)
+            stats = figures.result()
     stats = {cid: s for cid, s in stats.items() if cid in contacts}
     for contact_id in contacts.keys() - stats.keys():
         stats[contact_id] = CustomerStats()
     return PlaybookContext(today, {}, contacts, stats, ws.config.currency, _Shared(ws))
+
+
+def _contacts(conn: Any) -> dict[str, Contact]:
+    rows = conn.execute(select(t.contacts.c.data).where(t.contacts.c.merged_into.is_(None)))
+    return {row.data["id"]: contact_from_dict(row.data) for row in rows}
+
+
+def _figures(conn: Any, today: date) -> dict[str, CustomerStats]:
+    stats = _spend(conn, today)
+    _add_visits(conn, today, stats)
+    _add_interactions(conn, today, stats)
+    return stats
+
+
+def _readable_apart(engine: Engine) -> bool:
+    """Whether another connection sees the same database (not so for in-memory SQLite)."""
+    return engine.dialect.name != "sqlite" or sqlite_file(engine.url) is not None
+
+
+def _figures_apart(engine: Engine, today: date) -> dict[str, CustomerStats]:
+    with engine.connect() as conn:
+        return _figures(conn, today)
 
 
 def _scanned(column: Any) -> Any:

@@ -12,7 +12,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -35,6 +35,14 @@ def create_db_engine(url: str) -> Engine:
         cursor.close()
 
     return engine
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The file of a SQLite database URL; None for another database or an in-memory one
+    (where every connection sees a database of its own)."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(str(url.database)).expanduser()
 
 
 def alembic_config() -> AlembicConfig:
@@ -78,10 +86,9 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
 @contextmanager
 def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
+    path = sqlite_file(engine.url)
+    if path is None:
         yield
         return
-    path = Path(str(database)).expanduser()
     with filelock.FileLock(str(path.with_name(path.name + ".migrate.lock"))):
         yield
