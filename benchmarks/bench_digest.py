@@ -44,7 +44,7 @@ is the same digest again (nothing new to store). Peak memory is that of the dige
 """
 
 MISSED = """
-A little over on this machine. Most of the time is reading the shop, not the rules: every
+It is close to the target on this machine. Most of the time is reading the shop: every
 contact is decoded from its stored JSON (100,000 of them) and the purchases are read in one
 ordered pass (1,000,000 rows) to work out each customer's visits and usual gap between them;
 the ten rules take about a quarter of it, storing the new follow-ups a tenth. Under 30 s needs
