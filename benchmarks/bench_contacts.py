@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from harness import Measure, peak_rss_mib, stopwatch
+from harness import Measure, customers_in_google, peak_rss_mib, stopwatch
 
 import relationkit
 from relationkit.config import Config
@@ -64,16 +64,7 @@ def run(quick: bool = False) -> list[Measure]:
     measures: list[Measure] = []
     with GoogleEmulator() as emu, tempfile.TemporaryDirectory() as tmp:
         os.environ[EMULATOR_ENV] = emu.url
-        gid = emu.people.add_group("Customers")
-        for i in range(n):
-            emu.people.add_person(
-                {
-                    "names": [{"givenName": "Person", "familyName": str(i)}],
-                    "emailAddresses": [{"value": f"person{i}@example.com"}],
-                    "phoneNumbers": [{"value": f"+1 415 55{i:05d}"}],
-                    "memberships": [{"contactGroupMembership": {"contactGroupId": gid}}],
-                }
-            )
+        customers_in_google(emu, n)
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         ws = relationkit.open(url, config=Config(db_url=url))
         label = f"{n:,} contacts"

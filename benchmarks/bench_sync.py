@@ -28,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from harness import Measure, peak_rss_mib, stopwatch
+from harness import Measure, customers_in_google, peak_rss_mib, stopwatch
 
 import relationkit
 from relationkit.config import Config
@@ -110,16 +110,7 @@ def measure_size(n: int) -> list[Measure]:
     label = f"{n:,} contacts"
     with GoogleEmulator() as emu, tempfile.TemporaryDirectory() as tmp:
         os.environ[EMULATOR_ENV] = emu.url
-        group = emu.people.add_group("Customers")
-        for i in range(n):
-            emu.people.add_person(
-                {
-                    "names": [{"givenName": "Person", "familyName": str(i)}],
-                    "emailAddresses": [{"value": f"person{i}@example.com"}],
-                    "phoneNumbers": [{"value": f"+1 415 5{i:06d}"}],
-                    "memberships": [{"contactGroupMembership": {"contactGroupId": group}}],
-                }
-            )
+        customers_in_google(emu, n)
         connectors: dict[str, dict[str, Any]] = {"google_contacts": {}, "google_calendar": {}}
         sheet = _sheet(emu, n)
         if sheet is not None:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -84,3 +84,19 @@ def machine() -> str:
 
 def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def customers_in_google(emu: Any, n: int, label: str = "Customers") -> str:
+    """``n`` people under ``label`` in the emulator's Google Contacts (``person<i>@example.com``,
+    one phone each), added as the account's owner would; returns the label's id."""
+    group = emu.people.add_group(label)
+    for i in range(n):
+        emu.people.add_person(
+            {
+                "names": [{"givenName": "Person", "familyName": str(i)}],
+                "emailAddresses": [{"value": f"person{i}@example.com"}],
+                "phoneNumbers": [{"value": f"+1 415 5{i:06d}"}],
+                "memberships": [{"contactGroupMembership": {"contactGroupId": group}}],
+            }
+        )
+    return group
