@@ -80,7 +80,10 @@ def fit(x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> BGNBD:
         raise ValueError("cannot fit the BG/NBD model to no customers")
 
     def negative(log_params: Array) -> float:
-        value = -float(np.sum(_individual_log_likelihood(log_params, sample)))
+        # The optimiser probes far-out parameters where the terms overflow: such a point is
+        # simply hopeless (1e300), not worth a warning on the owner's terminal.
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            value = -float(np.sum(_individual_log_likelihood(log_params, sample)))
         return value if np.isfinite(value) else 1e300
 
     result = minimize(negative, np.zeros(4), method="L-BFGS-B", options={"maxiter": 500})
