@@ -128,6 +128,15 @@ def test_check_finds_what_a_sync_would_trip_on(ws, google_emulator, sheet_settin
     spreadsheet_id = sheet_settings["spreadsheet_id"]
     connector = GoogleSheetsConnector(ws, dict(sheet_settings))
     assert connector.check() == []
+    owners = google_emulator.sheets.create_spreadsheet(
+        "Own list", {"Clients": [["Name", "E-mail", "relationkit id"]]}
+    )
+    only_contacts = {f"{tab}_tab": "" for tab in ("purchases", "interactions", "followups")}
+    own = GoogleSheetsConnector(
+        ws,
+        {"spreadsheet_id": owners, "contacts_tab": "Clients", "linkedin_tab": "", **only_contacts},
+    )
+    assert own.check() == []  # one Name column is a name column
     header = google_emulator.sheets.get_values(spreadsheet_id, "Contacts")[0]
     renamed = [
         "" if h == "relationkit id" else "Mail address" if h == "Email" else h for h in header

@@ -645,7 +645,7 @@ class GoogleSheetsConnector(Connector):
             )
 
 
-_NAME_FIELDS = {"display_name", "given_name", "family_name"}
+_NAME_FIELDS = {"name", "given_name", "family_name"}  # column targets (importers.map_headers)
 
 
 def _no_id_column(title: str) -> str:
