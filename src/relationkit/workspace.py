@@ -360,22 +360,21 @@ class Workspace:
             conn.execute(_INSERT_CONTACT, inserts)
         if updates:
             conn.execute(_UPDATE_CONTACT, updates)
-        active = [c for c in contacts if c.merged_into is None]
-        owners = owners_of_keys(conn, {k for c in active for k in identity.match_keys(c)})
+        active = {c.id: identity.match_keys(c) for c in contacts if c.merged_into is None}
+        owners = owners_of_keys(conn, {k for keys in active.values() for k in keys})
         if strict:
-            for contact in active:
-                if contact.id in created and any(
-                    owners.get(key, contact.id) != contact.id
-                    for key in identity.match_keys(contact)
+            for contact_id, keys in active.items():
+                if contact_id in created and any(
+                    owners.get(key, contact_id) != contact_id for key in keys
                 ):
                     raise _KeyTaken
         fresh: list[dict[str, str]] = []
-        for contact in active:
-            for kind, value in identity.match_keys(contact):
+        for contact_id, keys in active.items():
+            for kind, value in keys:
                 if (kind, value) in owners:
                     continue
-                owners[(kind, value)] = contact.id
-                fresh.append({"kind": kind, "value": value, "contact_id": contact.id})
+                owners[(kind, value)] = contact_id
+                fresh.append({"kind": kind, "value": value, "contact_id": contact_id})
         if fresh:
             conn.execute(insert(t.contact_keys), fresh)
         for contact in contacts:
@@ -422,18 +421,19 @@ class Workspace:
         process made. Inside an outer transaction the conflict is raised instead, for the
         outermost caller to retry.
         """
-        outermost = self._connection is None
-        for attempt in range(1, _ATTEMPTS + 1):
+        attempts = _ATTEMPTS if self._connection is None else 1
+        for attempt in range(1, attempts):
             try:
                 return self._upsert_many(drafts, source=source, at=at)
-            except (_KeyTaken, IntegrityError) as exc:
-                if not outermost or attempt == _ATTEMPTS:
-                    raise ConcurrentChange(
-                        "another process saved the same customers at the same time"
-                        f" ({type(exc).__name__}); run the command again"
-                    ) from exc
+            except (_KeyTaken, IntegrityError):
                 log.info("upsert: a concurrent write took a key; trying again (%d)", attempt)
-        raise AssertionError("unreachable")
+        try:
+            return self._upsert_many(drafts, source=source, at=at)
+        except (_KeyTaken, IntegrityError) as exc:
+            raise ConcurrentChange(
+                "another process saved the same customers at the same time"
+                f" ({type(exc).__name__}); run the command again"
+            ) from exc
 
     def _upsert_many(
         self, drafts: Sequence[Contact], *, source: str, at: datetime | None
@@ -476,7 +476,7 @@ class Workspace:
         if existing is None:
             draft.created_at = draft.updated_at = at or utcnow()
             batch.add(draft, created=True)
-            for key in identity.match_keys(draft):  # claimed in order: a held key stays held
+            for key in keys:  # claimed in order: a held key stays held
                 owners.setdefault(key, draft.id)
             return Upsert(draft, "created", list(CONTACT_FIELDS))
         changed = _absorb_draft(existing, draft, source=source, at=at)

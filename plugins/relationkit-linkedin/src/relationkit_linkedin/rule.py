@@ -140,13 +140,10 @@ def dismiss(ws: Workspace, ref: str, today: date | None = None) -> tuple[Contact
     return contact, skipped
 
 
-def close_suggestions(ws: Workspace, contact: Contact, on: date) -> list[FollowUp]:
+def close_suggestions(ws: Workspace, contact: Contact, on: date) -> None:
     """The owner is now connected with this customer: their waiting suggestions are done."""
-    done = []
     for followup in _waiting(ws, contact):
         ws.complete_followup(followup, "Connected on LinkedIn", on=on, source="linkedin")
-        done.append(ws.get_followup(followup.id))
-    return done
 
 
 def _waiting(ws: Workspace, contact: Contact) -> list[FollowUp]:
