@@ -404,6 +404,20 @@ class Workspace:
                         found[contact_id] = survivor
         return found
 
+    def contacts_by_source(self, connector: str, external_ids: Iterable[str]) -> dict[str, Contact]:
+        """The contacts linked to these records of ``connector``: external id -> contact
+        (records nobody is linked to are left out)."""
+        keys = [("source", f"{connector}:{external_id}") for external_id in external_ids]
+        with self.transaction() as conn:
+            owners = owners_of_keys(conn, keys)
+        contacts = self.get_contacts(owners.values())
+        prefix = len(connector) + 1
+        return {
+            value[prefix:]: contacts[owner]
+            for (_, value), owner in owners.items()
+            if owner in contacts
+        }
+
     def upsert(self, draft: Contact, *, source: str, at: datetime | None = None) -> Upsert:
         """Identity-aware save: a draft sharing a key with a contact updates it, else is created."""
         return self.upsert_many([draft], source=source, at=at)[0]

@@ -247,7 +247,7 @@ class _OwnerEditsDuringPush(GoogleContactsConnector):
         return super().push(changes)
 
 
-def test_stale_etag_loses_neither_edit(
+def test_stale_etag_is_merged_and_written_in_the_same_run_losing_neither_edit(
     ws: Workspace, google_emulator: GoogleEmulator, remote: PeopleRemote, gsync: Any
 ) -> None:
     ext = remote.add(None, {"display_name": "Bob Day", "emails": ["bob@example.com"]})
@@ -261,16 +261,18 @@ def test_stale_etag_loses_neither_edit(
 
     report = SyncEngine(ws).run([connector])
 
+    # Bob's update met the owner's edit: re-read, merged field by field, sent again.
     c = counts(report)
-    assert (c.pushed_updated, c.errors) == (1, 1)  # Ann written; Bob refused, not overwritten
-    assert "Call after 5" in str(google_emulator.people.person(ext)["biographies"])
-    second = gsync()
-    assert second.ok, second.messages
+    assert (c.pushed_updated, c.errors, c.conflicts) == (2, 0, 0), report.messages
     bob = ws.get_contact("bob@example.com")
     assert (bob.company, bob.notes) == ("Day & Co", "Call after 5")
     person = google_emulator.people.person(ext)
     assert person["organizations"][0]["name"] == "Day & Co"
     assert person["biographies"][0]["value"] == "Call after 5"
+    google_emulator.reset_requests()
+    second = gsync()
+    assert second.ok, second.messages
+    assert (counts(second).updated, writes(google_emulator)) == (0, 0)
 
 
 def test_an_update_written_by_a_killed_run_is_recognised_not_refused(
@@ -299,28 +301,67 @@ def test_an_update_written_by_a_killed_run_is_recognised_not_refused(
     assert len(google_emulator.people.contacts()) == 1
 
 
-def test_etag_changing_between_read_and_write_fails_that_batch_only(
+def test_etag_changing_between_read_and_write_is_read_again_and_retried(
+    ws: Workspace, google_emulator: GoogleEmulator, remote: PeopleRemote, gsync: Any
+) -> None:
+    ws.add_contact("Ann Lee", email="ann@example.com")
+    ws.add_contact("Cy Oak", email="cy@example.com")
+    gsync()
+    ann = by_email(google_emulator, "ann@example.com")[0]["resourceName"]
+    ws.update_contact("ann@example.com", company="Lee Gardens")
+    ws.update_contact("cy@example.com", company="Oak & Son")
+    google_emulator.inject_fault(
+        "people",
+        "batchUpdateContacts",
+        before=lambda: google_emulator.people.edit_person(
+            ann, {"biographies": [{"value": "Owner note"}]}
+        ),
+    )
+    google_emulator.reset_requests()
+
+    report = gsync()
+
+    assert report.ok, report.messages
+    assert counts(report).pushed_updated == 2
+    # The refused request (both contacts in it), then one more that writes both.
+    assert google_emulator.request_count("people", "batchUpdateContacts") == 2
+    contact = ws.get_contact("ann@example.com")
+    assert (contact.company, contact.notes) == ("Lee Gardens", "Owner note")
+    person = google_emulator.people.person(ann)
+    assert person["organizations"][0]["name"] == "Lee Gardens"
+    assert person["biographies"][0]["value"] == "Owner note"
+    assert by_email(google_emulator, "cy@example.com")[0]["organizations"][0]["name"] == "Oak & Son"
+
+
+def test_a_contact_edited_in_google_at_every_attempt_fails_alone_and_loses_nothing(
     ws: Workspace, google_emulator: GoogleEmulator, remote: PeopleRemote, gsync: Any
 ) -> None:
     ws.add_contact("Ann Lee", email="ann@example.com")
     gsync()
-    (name,) = google_emulator.people.group_members(remote.gid)
+    (ann,) = google_emulator.people.group_members(remote.gid)
     ws.update_contact("ann@example.com", company="Lee Gardens")
-    connector = GoogleContactsConnector(ws, {})
-    reads = connector.client.get_many
+    edits = iter(range(100))
+    google_emulator.inject_fault(
+        "people",
+        "batchUpdateContacts",
+        times=10,
+        before=lambda: google_emulator.people.edit_person(
+            ann, {"biographies": [{"value": f"Owner note {next(edits)}"}]}
+        ),
+    )
 
-    def read_then_owner_edits(names: list[str]) -> Any:
-        found = reads(names)
-        google_emulator.people.edit_person(name, {"biographies": [{"value": "Owner note"}]})
-        return found
+    report = gsync()
 
-    connector.client.get_many = read_then_owner_edits  # type: ignore[method-assign]
-    report = SyncEngine(ws).run([connector])
     assert counts(report).errors == 1
+    assert "changed in Google since the last sync" in " ".join(report.messages)
+    # Every attempt was merged: relationkit holds the owner's latest note, Google the company.
+    assert google_emulator.request_count("people", "batchUpdateContacts") == 4
+    google_emulator.faults.clear()
     assert gsync().ok
-    ann = ws.get_contact("ann@example.com")
-    assert (ann.company, ann.notes) == ("Lee Gardens", "Owner note")
-    assert google_emulator.people.person(name)["organizations"][0]["name"] == "Lee Gardens"
+    contact = ws.get_contact("ann@example.com")
+    person = google_emulator.people.person(ann)
+    assert (contact.company, contact.notes) == ("Lee Gardens", person["biographies"][0]["value"])
+    assert person["organizations"][0]["name"] == "Lee Gardens"
 
 
 def test_injected_429_and_500s_are_retried(
@@ -545,11 +586,13 @@ def test_stale_etag_on_the_same_field_is_settled_by_the_conflict_rule(
     connector = _OwnerEditsDuringPush(ws, {})
     connector.emulator = google_emulator
     connector.edit = (ext, {"organizations": [{"name": "Owner Co"}]})  # the newer change
-    assert counts(SyncEngine(ws).run([connector])).errors == 1
-    second = gsync()
-    assert counts(second).conflicts == 1
+    report = SyncEngine(ws).run([connector])
+    assert (counts(report).errors, counts(report).conflicts) == (0, 1), report.messages
     assert ws.get_contact("bob@example.com").company == "Owner Co"
     assert google_emulator.people.person(ext)["organizations"][0]["name"] == "Owner Co"
+    google_emulator.reset_requests()
+    assert gsync().ok
+    assert writes(google_emulator) == 0
 
 
 @pytest.mark.parametrize("propagate", [False, True])

@@ -175,7 +175,11 @@ class MemoryConnector(Connector):
         for change in changes:
             if budget is not None and len(results) >= budget:
                 raise SimulatedCrash(f"{self.name}: crashed after {len(results)} writes")
-            results.append(self.remote._write(self._outgoing(change)))
+            result = self.remote._write(self._outgoing(change))
+            record = self.remote.records.get(change.external_id or "")
+            if result.error and record is not None and not record.deleted and change.etag:
+                result.current = self._item(change.external_id or "", record)  # stale etag
+            results.append(result)
         if budget is not None:
             raise SimulatedCrash(f"{self.name}: crashed before saving {len(results)} results")
         return results

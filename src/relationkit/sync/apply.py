@@ -71,25 +71,33 @@ class PullApplier:
         Status rows are first read without their field values; only the rows of records that
         changed (or that a full pull misses) are read whole.
         """
-        keys = [(i.kind, i.external_id) for i in result.items]
-        links = status.load_links(self.conn, self.name, None if result.full else keys)
-        self._quiet = self._unchanged(result.items, links)
+        self._apply_items(result.items, full=result.full)
+        status.save_state(self.conn, self.name, result.state)
+
+    def refresh(self, items: list[RemoteItem]) -> None:
+        """Merge records a push found changed remotely (:attr:`PushResult.current`), as an
+        incremental pull would; the connector's cursor is left as it is."""
+        self._apply_items(items, full=False)
+
+    def _apply_items(self, items: list[RemoteItem], *, full: bool) -> None:
+        keys = [(i.kind, i.external_id) for i in items]
+        links = status.load_links(self.conn, self.name, None if full else keys)
+        self._quiet = self._unchanged(items, links)
         wanted = [k for k in keys if k in links and k not in self._quiet]
         seen = set(keys)
-        if result.full:
+        if full:
             wanted += [k for k, link in links.items() if k not in seen and not link.removed]
         self.statuses = status.load(self.conn, self.name, wanted)
-        self._created = self._create_unmatched(result.items, links)
-        for item in sorted(result.items, key=lambda i: _KIND_ORDER.get(i.kind, 9)):
+        self._created = self._create_unmatched(items, links)
+        for item in sorted(items, key=lambda i: _KIND_ORDER.get(i.kind, 9)):
             self._item(item)
-        if result.full:
+        if full:
             for key, known in list(self.statuses.items()):
                 if key not in seen and not known.removed:
                     self._removed(known)
         for side in self.sides.values():
             side.flush()
         status.save_many(self.conn, list(self._dirty.values()))
-        status.save_state(self.conn, self.name, result.state)
 
     def _unchanged(
         self, items: list[RemoteItem], links: dict[tuple[Kind, str], status.Link]

@@ -114,7 +114,10 @@ class PushResult:
     record a new id, e.g. a CSV row that had none: the engine follows). ``fields`` is what the
     remote now holds, when it says (a tool that trims or reformats); None means "as sent".
     ``error`` is a plain message when this change failed (the others still count); the engine
-    retries it on the next sync.
+    retries it on the next sync. ``current`` goes with an error when the write was refused
+    because the record changed remotely since the last pull (a stale etag): it is the record as
+    the remote holds it now, which the engine merges field by field as a pull would, then asks
+    again in the same run.
     """
 
     local_id: str
@@ -122,6 +125,7 @@ class PushResult:
     etag: str = ""
     fields: dict[str, Any] | None = None
     error: str | None = None
+    current: RemoteItem | None = None
 
 
 class Connector:

@@ -31,7 +31,7 @@ from ..errors import ConfigError
 from ..models import utcnow
 from . import status
 from .apply import PullApplier
-from .contract import Connector, Kind, PullResult, RemoteItem
+from .contract import Change, Connector, Kind, PullResult, PushResult, RemoteItem
 from .guards import check_full_pull
 from .local import LocalSide, local_sides
 from .push import plan_changes, save_results
@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("relationkit.sync")
 
 DEFAULT_BATCH_SIZE = 100
+# How many times a write refused as stale is merged again and resent in one run.
+STALE_ROUNDS = 3
 
 Observer = Callable[[str, str], None]  # (step, connector name)
 Between = Callable[[SyncReport], None]
@@ -238,14 +240,15 @@ class SyncEngine:
         sides: dict[Kind, LocalSide],
         report: SyncReport,
     ) -> None:
+        """Push what changed here; a write refused as stale (the record changed remotely since
+        the pull) is merged with what the remote holds now and sent again, a few rounds at most."""
         counts = report.of(connector.name)
-        settings = connector.settings
         with self.ws.transaction() as conn:
             changes = plan_changes(
                 conn,
                 connector,
                 sides,
-                propagate_deletes=bool(settings.get("propagate_deletes", False)),
+                propagate_deletes=bool(connector.settings.get("propagate_deletes", False)),
                 notes=report.messages,
             )
         if report.dry_run:
@@ -254,7 +257,64 @@ class SyncEngine:
                 field = f"pushed_{change.op.value}d"
                 setattr(counts, field, getattr(counts, field) + 1)
             return
-        size = _int_setting(settings, "batch_size", DEFAULT_BATCH_SIZE)
+        stale = self._send(connector, sides, report, changes)
+        for _ in range(STALE_ROUNDS):
+            if not stale:
+                return
+            try:
+                changes = self._merge_stale(connector, sides, report, stale)
+            except Exception as exc:
+                for side in sides.values():
+                    side.discard()
+                _failed(report, connector.name, "merging records changed during the push", exc)
+                return
+            stale = self._send(connector, sides, report, changes)
+        for change, result in stale:
+            counts.errors += 1
+            report.note(
+                f"{connector.name}: {change.op} of {change.kind} {change.local_id} failed "
+                f"({result.error or 'changed there while being written'}); it is retried on "
+                "the next sync"
+            )
+
+    def _merge_stale(
+        self,
+        connector: Connector,
+        sides: dict[Kind, LocalSide],
+        report: SyncReport,
+        stale: list[tuple[Change, PushResult]],
+    ) -> list[Change]:
+        """Merge the records as the remote holds them now into relationkit (one transaction);
+        the writes those records need after that."""
+        only: dict[Kind, set[str]] = {}
+        for change, _ in stale:
+            only.setdefault(change.kind, set()).add(change.local_id)
+        with self.ws.transaction() as conn:
+            applier = PullApplier(
+                conn, connector, sides, report, pulled_at=utcnow(), priority=_priority(connector)
+            )
+            applier.refresh([result.current for _, result in stale if result.current])
+            return plan_changes(
+                conn,
+                connector,
+                sides,
+                propagate_deletes=bool(connector.settings.get("propagate_deletes", False)),
+                notes=report.messages,
+                only=only,
+            )
+
+    def _send(
+        self,
+        connector: Connector,
+        sides: dict[Kind, LocalSide],
+        report: SyncReport,
+        changes: list[Change],
+    ) -> list[tuple[Change, PushResult]]:
+        """Push ``changes`` batch by batch, saving each batch's results at once; the stale
+        ones (results carrying ``current``) are returned with their changes."""
+        counts = report.of(connector.name)
+        size = _int_setting(connector.settings, "batch_size", DEFAULT_BATCH_SIZE)
+        stale: list[tuple[Change, PushResult]] = []
         for start in range(0, len(changes), size):
             batch = changes[start : start + size]
             self._step("push", connector.name)
@@ -264,11 +324,17 @@ class SyncEngine:
                     raise ValueError(f"{len(results)} results for {len(batch)} changes")
             except Exception as exc:
                 _failed(report, connector.name, "push (the next sync links what was written)", exc)
-                return
+                return []
             self._step("pushed", connector.name)
             with self.ws.transaction() as conn:
                 save_results(conn, connector, sides, batch, results, counts, report.messages)
             self._step("saved", connector.name)
+            stale.extend(
+                (change, result)
+                for change, result in zip(batch, results, strict=True)
+                if result.current is not None
+            )
+        return stale
 
 
 def _priority(connector: Connector) -> int:

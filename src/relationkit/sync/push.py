@@ -27,11 +27,13 @@ def plan_changes(
     *,
     propagate_deletes: bool,
     notes: list[str],
+    only: dict[Kind, set[str]] | None = None,
 ) -> list[Change]:
     """The writes ``connector`` needs: creates for records it lacks, updates for records changed
     here since the last sync (a field differs from the status row's local base; a record not
     carrying its id yet has an empty base), and, with ``propagate_deletes``, deletes of the
-    redundant copies a merge left behind.
+    redundant copies a merge left behind. ``only`` limits the planning to these records (by
+    kind, local ids).
 
     A record the remote removed is not created again (see :func:`relationkit.sync.restore`).
     """
@@ -40,7 +42,11 @@ def plan_changes(
     for kind in sorted(connector.kinds & sides.keys()):
         side = sides[kind]
         names = side.carried(connector)
-        records = iter(side.records())
+        if only is None:
+            records = iter(side.records())
+        else:
+            found = side.find_many(only.get(kind, ())).values()
+            records = iter({r.id: r for r in found}.values())
         # A page of records at a time with their status rows (memory stays flat).
         while page := list(islice(records, _PAGE)):
             linked: dict[str, list[status.Status]] = defaultdict(list)
@@ -134,7 +140,8 @@ def save_results(
     notes: list[str],
 ) -> None:
     """Record what one batch did, in the status database (call inside a transaction): the
-    batch's status rows and records are read and written a few statements at a time."""
+    batch's status rows and records are read and written a few statements at a time. A result
+    carrying :attr:`PushResult.current` (a stale write) is left to the engine, which retries it."""
     name = connector.name
     known = status.load(conn, name, [(c.kind, c.external_id) for c in changes if c.external_id])
     records = {
@@ -150,6 +157,8 @@ def save_results(
         gone.append((name, kind, external_id))
 
     for change, result in zip(changes, results, strict=True):
+        if result.current is not None:
+            continue  # stale: the engine merges what the remote holds now and asks again
         if result.error:
             counts.errors += 1
             notes.append(

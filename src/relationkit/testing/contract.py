@@ -199,6 +199,32 @@ class ConnectorContract:
         assert getattr(self._local(workspace, "bob@example.com"), self.edit_field) == "local"
         assert remote.get(ext)[self.edit_field] == "local"
 
+    def test_remote_edit_during_the_push_is_not_overwritten(
+        self, workspace, remote, sync, make_connector
+    ):
+        ext = remote.add(Kind.CONTACT, {"display_name": "Bob Day", "emails": ["bob@example.com"]})
+        sync()
+        bob = self._local(workspace, "bob@example.com")
+        workspace.update_contact(bob.id, **{self.edit_field: "Day & Co"})
+        edited: list[str] = []
+
+        def owner_edits_before_the_write(step: str, _connector: str) -> None:
+            if step == "push" and not edited:
+                edited.append(step)
+                remote.edit(ext, {"display_name": "Robert Day"})
+
+        connector = make_connector(workspace)
+        try:
+            SyncEngine(workspace, observer=owner_edits_before_the_write).run([connector])
+        finally:
+            connector.close()
+        assert edited
+        assert sync().ok  # a connector that refuses the stale write settles it now at the latest
+        bob = self._local(workspace, "bob@example.com")
+        assert (bob.display_name, getattr(bob, self.edit_field)) == ("Robert Day", "Day & Co")
+        record = remote.get(ext)
+        assert (record["display_name"], record[self.edit_field]) == ("Robert Day", "Day & Co")
+
     def test_remote_deletion_does_not_delete_locally(self, workspace, remote, sync):
         ext = remote.add(Kind.CONTACT, {"display_name": "Bob Day", "emails": ["bob@example.com"]})
         sync()

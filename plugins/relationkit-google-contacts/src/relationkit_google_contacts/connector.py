@@ -101,8 +101,7 @@ class GoogleContactsConnector(Connector):
             token = None
             people, new_token = self._list(None)
         listed = {p["resourceName"]: p for p in people}
-        if token is None:
-            listed.update(self._reread(listed))
+        listed.update(self._reread(listed, full=token is None))
         items = [
             item for p in listed.values() if (item := self._item(p, incremental=token is not None))
         ]
@@ -120,21 +119,37 @@ class GoogleContactsConnector(Connector):
                 people.extend(page)
         return people, new_token
 
-    def _reread(self, listed: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        """Fresh copies of linked people a full list misses or shows in an older version.
+    def _reread(
+        self, listed: dict[str, dict[str, Any]], *, full: bool
+    ) -> dict[str, dict[str, Any]]:
+        """Fresh copies of linked people a listing shows in an older version, or a full
+        listing misses.
 
         Google shows writes in lists only after a delay: a contact just created is missing and a
-        contact just updated shows its previous version. Taken at face value, the first would be
-        marked removed and the second would undo relationkit's edit; ``getBatchGet`` sees writes
-        at once. Costs no request when nothing is missing or suspicious.
+        contact just updated shows its previous version (an incremental listing too, when the
+        owner changed the contact just before relationkit's write). Taken at face value, the
+        first would be marked removed and the second would undo relationkit's edit;
+        ``getBatchGet`` sees writes at once. Costs no request when nothing is missing or
+        suspicious.
         """
+        if full:
+            linked = self._linked()
+        else:
+            linked = {
+                external_id: ref
+                for external_id, contact in self.workspace.contacts_by_source(
+                    self.name, listed
+                ).items()
+                if (ref := _ref(contact, self.name, external_id)) is not None
+            }
         suspects = []
-        for external_id, ref in self._linked().items():
+        for external_id, ref in linked.items():
             if ref.removed:
                 continue
             person = listed.get(external_id)
             if person is None:
-                suspects.append(external_id)
+                if full:
+                    suspects.append(external_id)
                 continue
             changed = mapping.updated_at(person)
             if (
@@ -207,8 +222,8 @@ class GoogleContactsConnector(Connector):
                     and not self._only_own_writes(change, person)
                 ):
                     # Changed in Google since the last pull: writing now could overwrite that
-                    # edit. The next pull merges both sides field by field, then pushes.
-                    results[i] = _failed(change, "changed in Google since the last sync")
+                    # edit. The engine merges both sides field by field and asks again.
+                    results[i] = self._stale(change, person)
                 else:
                     fresh[i] = person
         for start in range(0, len(fresh), MAX_BATCH):
@@ -285,6 +300,17 @@ class GoogleContactsConnector(Connector):
             change.fields, fields, rk_id=change.local_id, memberships=memberships, existing=existing
         )
 
+    def _stale(self, change: Change, person: dict[str, Any]) -> PushResult:
+        """A write not made because the person changed in Google since the last sync: the
+        engine merges ``person`` field by field and sends the update again."""
+        return PushResult(
+            change.local_id,
+            change.external_id,
+            change.etag,
+            error="changed in Google since the last sync",
+            current=self._item(person, incremental=True),
+        )
+
     def _result(self, change: Change, person: dict[str, Any]) -> PushResult:
         fields, _ = self._read(person)
         return PushResult(change.local_id, person["resourceName"], person.get("etag", ""), fields)
@@ -338,7 +364,17 @@ class GoogleContactsConnector(Connector):
         try:
             updated = self.client.batch_update(people, ",".join(sorted(mask | {"clientData"})))
         except HttpError as exc:
-            return [_failed(changes[i], _why(exc)) for i in chunk]
+            if error_status(exc)[1] != "FAILED_PRECONDITION":
+                return [_failed(changes[i], _why(exc)) for i in chunk]
+            # One of them changed in Google between the read and the write (Google refuses the
+            # whole request): all are read again and handed back to be merged and resent.
+            now = self.client.get_many([fresh[i]["resourceName"] for i in chunk])
+            return [
+                self._stale(changes[i], person)
+                if (person := now.get(fresh[i]["resourceName"])) is not None
+                else _failed(changes[i], "no longer in Google Contacts")
+                for i in chunk
+            ]
         results = []
         for i in chunk:
             person = updated.get(fresh[i]["resourceName"])
@@ -349,6 +385,18 @@ class GoogleContactsConnector(Connector):
         return results
 
 
+def _ref(contact: Any, connector: str, external_id: str) -> Any:
+    """The contact's source reference for this record of ``connector``, if any."""
+    return next(
+        (
+            ref
+            for ref in contact.sources.values()
+            if ref.connector == connector and ref.external_id == external_id
+        ),
+        None,
+    )
+
+
 def _failed(change: Change, why: str) -> PushResult:
     return PushResult(change.local_id, change.external_id, change.etag, error=why)
 
@@ -356,6 +404,4 @@ def _failed(change: Change, why: str) -> PushResult:
 def _why(exc: HttpError) -> str:
     """A plain reason for a refused write (Google's message may quote values: left out)."""
     status, google_status, reason = error_status(exc)
-    if google_status == "FAILED_PRECONDITION":
-        return "changed in Google while relationkit wrote it; merged on the next sync"
     return f"Google refused it (HTTP {status} {google_status or reason})".strip()

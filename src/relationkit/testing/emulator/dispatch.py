@@ -103,6 +103,8 @@ class Dispatcher:
                 self.authorize(module, req)
             self.quotas.check(module.name)
             with self.lock:
+                if fault is not None and fault.before is not None:
+                    fault.before()
                 result = route.handler(req)
             reply = _reply(result)
         except ApiError as error:

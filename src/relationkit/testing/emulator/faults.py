@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,7 +29,9 @@ _MESSAGES = {
 @dataclass
 class Fault:
     """One queued failure. ``status`` answers with an error; ``drop`` closes the connection
-    without answering; ``delay`` (seconds) only slows the call down before it runs normally."""
+    without answering; ``delay`` (seconds) only slows the call down before it runs normally;
+    ``before`` runs just before the call does (under the emulator's lock): another device's
+    edit racing this request, say."""
 
     api: str
     operation: str | None = None
@@ -37,6 +40,7 @@ class Fault:
     drop: bool = False
     delay: float = 0.0
     times: int = 1
+    before: Callable[[], None] | None = None
 
     def matches(self, api: str, operation: str) -> bool:
         return self.api == api and operation_matches(operation, self.operation)
@@ -74,8 +78,8 @@ class Faults:
     def add(self, fault: Fault) -> Fault:
         if fault.times < 1:
             raise ValueError("times must be at least 1")
-        if fault.status is None and not fault.drop and fault.delay <= 0:
-            raise ValueError("a fault needs a status, drop=True or a delay")
+        if fault.status is None and not fault.drop and fault.delay <= 0 and fault.before is None:
+            raise ValueError("a fault needs a status, drop=True, a delay or a before action")
         with self._lock:
             self._pending.append(fault)
         return fault

@@ -12,6 +12,7 @@ import contextlib
 import socket
 import threading
 import traceback
+from collections.abc import Callable
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -197,14 +198,19 @@ class GoogleEmulator:
         drop: bool = False,
         delay: float = 0.0,
         times: int = 1,
+        before: Callable[[], None] | None = None,
     ) -> Fault:
         """Make the next ``times`` calls to ``api`` (or one ``operation``) fail or slow down.
 
         ``status`` 429/500/503 answers with Google's error (``Retry-After`` when
         ``retry_after`` is given); ``drop=True`` closes the connection without an answer;
-        ``delay`` seconds slows the call, which then runs normally unless combined with the others.
+        ``delay`` seconds slows the call, which then runs normally unless combined with the others;
+        ``before()`` runs just before the call is handled: an edit made elsewhere (the owner's
+        phone) between a client's read and its write, for example.
         """
-        return self.faults.add(Fault(api, operation, status, retry_after, drop, delay, times))
+        return self.faults.add(
+            Fault(api, operation, status, retry_after, drop, delay, times, before)
+        )
 
     def set_quota(self, api: str, per_minute: int | None) -> None:
         """At most ``per_minute`` calls to ``api`` per emulated minute, then 429
