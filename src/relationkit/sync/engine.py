@@ -9,7 +9,8 @@
 4. Run the ``between`` step, if given (the scheduled job regenerates follow-ups there, so
    new ones reach every tool in this same run).
 5. Push to each connector what changed here since its last sync, batch by batch, saving each
-   batch's results at once.
+   batch's results at once. A write refused as stale (the record changed there since the pull)
+   comes back with the record as it is now: it is merged like a pulled record and sent again.
 
 An ``observer(step, connector)`` is told each step as it starts (progress displays, and the
 crash-safety test's kill points): ``pull``, ``apply``, ``applied`` (inside the apply
