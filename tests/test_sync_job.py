@@ -18,6 +18,7 @@ from relationkit import plugins
 from relationkit.cli import main
 from relationkit.config import Config
 from relationkit.connectors.memory import MemoryConnector, memory_backend, reset_memory_backends
+from relationkit.errors import ConfigError
 from relationkit.hookspecs import hookimpl
 from relationkit.jobs import ExitCode, lock_path, sync_lock
 from relationkit.sync.contract import Kind, PullResult
@@ -121,6 +122,17 @@ def test_only_syncs_the_named_connectors(
     run("--only", "csv", "--today", TODAY)
     assert "ann@example.com" in sheet.read_text(encoding="utf-8")
     assert memory_backend(backend).records == {}
+
+
+def test_settings_for_one_run_override_the_config_and_must_name_a_connector_run(
+    shop: Workspace, backend: str
+) -> None:
+    report = shop.sync(only=["memory"], settings={"memory": {"backend": backend}})
+    assert report.ok, report.messages
+    assert len(memory_backend(backend).records) == 1
+    assert memory_backend("memory").records == {}  # the backend its settings would have used
+    with pytest.raises(ConfigError, match="settings given for csv, which this sync does not run"):
+        shop.sync(only=["memory"], settings={"csv": {"path": "x.csv"}})
 
 
 def test_only_takes_short_names_and_refuses_an_empty_list(run: Callable[..., Result]) -> None:

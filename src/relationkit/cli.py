@@ -105,6 +105,8 @@ class MainGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         own = super().get_command(ctx, cmd_name)
+        if own is not None and cmd_name == "sync":
+            return _with_connector_flags(own)
         if own is not None and not isinstance(own, click.Group):
             return own  # plugins are only consulted for new names and built-in groups
         return self._plugin_commands().get(cmd_name) or own
@@ -114,6 +116,35 @@ class MainGroup(click.Group):
             return super().invoke(ctx)
         except RelationkitError as exc:
             raise click.ClickException(str(exc)) from exc
+
+
+def connector_flags() -> dict[str, tuple[str, list[str]]]:
+    """The ``flags`` the installed connectors offer: setting -> (help, connector names)."""
+    try:
+        classes = connector_classes()
+    except PluginError:
+        return {}  # the plugin problem is reported where the plugins are used
+    flags: dict[str, tuple[str, list[str]]] = {}
+    for name, connector_class in classes.items():
+        for setting, help_text in getattr(connector_class, "flags", {}).items():
+            flags.setdefault(setting, (help_text, []))[1].append(name)
+    return flags
+
+
+def _with_connector_flags(command: click.Command) -> click.Command:
+    """``sync`` with one ``--flag`` per boolean setting the installed connectors offer."""
+    flags = connector_flags()
+    if not flags:
+        return command
+    extended = copy.copy(command)
+    extended.params = [
+        *command.params,
+        *(
+            click.Option([f"--{setting.replace('_', '-')}", setting], is_flag=True, help=text)
+            for setting, (text, _) in sorted(flags.items())
+        ),
+    ]
+    return extended
 
 
 def _merged(own: click.Group, plugin: click.Group) -> click.Group:
@@ -727,12 +758,14 @@ def sync(
     log_format: str,
     log_level: str,
     verbose_pii: bool,
+    **flags: bool,
 ) -> None:
     """Sync every enabled connector: pull all, merge, refresh follow-ups, push all.
 
     Made to run unattended (cron, a systemd timer, a CI schedule): a second run while one is
     going stops at once, one failing connector does not stop the others, and the logs keep
-    customer data out unless --verbose-pii is given.
+    customer data out unless --verbose-pii is given. Options a connector adds (such as
+    --all-contacts) switch its setting on for this run only.
     """
     from .jobs import ExitCode, SyncLocked, customer_names, exit_code, run_sync_job
     from .logs import job_logging
@@ -750,6 +783,7 @@ def sync(
     ) as redacting:
         try:
             ws = obj.workspace()
+            settings = _flag_settings(ws, names, flags)
             redacting.region = ws.config.region
             redacting.know_names(customer_names(ws))
             with _sync_progress(console, live) as observer:
@@ -762,6 +796,7 @@ def sync(
                     today=today.date() if today else None,
                     observer=observer,
                     on_names=redacting.know_names,
+                    settings=settings,
                 )
         except SyncLocked as exc:
             _sync_exit(str(exc), ExitCode.LOCKED)
@@ -792,6 +827,30 @@ def sync(
             err=True,
         )
         raise SystemExit(int(code))
+
+
+def _flag_settings(
+    ws: Workspace, only: list[str] | None, flags: dict[str, bool]
+) -> dict[str, dict[str, Any]]:
+    """The settings the connector options given switch on, for the connectors this sync runs."""
+    from .sync import connectors_to_run
+
+    given = [setting for setting, on in flags.items() if on]
+    if not given:
+        return {}
+    running = connectors_to_run(ws, only)
+    offered = connector_flags()
+    settings: dict[str, dict[str, Any]] = {}
+    for setting in given:
+        owners = [name for name in offered[setting][1] if name in running]
+        if not owners:
+            raise ConfigError(
+                f"--{setting.replace('_', '-')} is for {', '.join(offered[setting][1])}, which "
+                "this sync does not run: enable it in the config file or name it with --only"
+            )
+        for name in owners:
+            settings.setdefault(name, {})[setting] = True
+    return settings
 
 
 def _sync_exit(message: str, code: int) -> NoReturn:

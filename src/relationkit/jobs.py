@@ -15,12 +15,12 @@ import hashlib
 import logging
 import os
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from enum import IntEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import filelock
 from sqlalchemy import select, text
@@ -182,10 +182,12 @@ def run_sync_job(
     today: date | None = None,
     observer: Observer | None = None,
     on_names: Callable[[list[str]], None] | None = None,
+    settings: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> SyncReport:
     """One scheduled run under the sync lock: pull all, apply, regenerate follow-ups, push all.
 
-    Raises :class:`SyncLocked` when another run holds the lock, and what
+    ``settings`` override connectors' settings for this run (see ``sync_workspace``). Raises
+    :class:`SyncLocked` when another run holds the lock, and what
     :func:`relationkit.sync.sync_workspace` raises (an unknown connector, the safety guard).
     """
     with sync_lock(ws):
@@ -198,6 +200,7 @@ def run_sync_job(
             between=regenerate_followups(ws, today, on_names),
             observer=both(observer, crash_observer(os.environ.get(CRASH_AT_ENV))),
             today=today,
+            settings=settings,
         )
 
 

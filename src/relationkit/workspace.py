@@ -977,16 +977,27 @@ class Workspace:
         full: bool = False,
         force: bool = False,
         today: date | None = None,
+        settings: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> SyncReport:
         """Sync every enabled connector (or ``only`` those): pull all, then push all.
 
         ``full`` re-reads everything instead of changes since the last sync; ``force`` goes on
         even when a side came back suspiciously empty (see docs/sync.md, "Safety guard");
-        ``today`` is the run's date the connectors see (default: the computer's date).
+        ``today`` is the run's date the connectors see (default: the computer's date);
+        ``settings`` override the config for this run, by connector
+        (``{"google_contacts": {"all_contacts": True}}``).
         """
         from .sync import sync_workspace
 
-        return sync_workspace(self, only=only, dry_run=dry_run, full=full, force=force, today=today)
+        return sync_workspace(
+            self,
+            only=only,
+            dry_run=dry_run,
+            full=full,
+            force=force,
+            today=today,
+            settings=settings,
+        )
 
 
 _INSERT_CONTACT = insert(t.contacts)

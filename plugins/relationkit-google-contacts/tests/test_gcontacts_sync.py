@@ -13,6 +13,7 @@ from gcontacts_support import PeopleRemote, member_of
 from relationkit.connectors.memory import SimulatedCrash
 from relationkit.errors import SafetyGuardTripped
 from relationkit.models import Contact
+from relationkit.sync import status
 from relationkit.sync.engine import SyncEngine
 from relationkit.testing import GoogleEmulator
 from relationkit.testing.contract import _LosesPushResults
@@ -38,6 +39,10 @@ def by_email(emu: GoogleEmulator, email: str) -> list[dict[str, Any]]:
         for p in emu.people.contacts()
         if email in [e["value"].lower() for e in p.get("emailAddresses", [])]
     ]
+
+
+def member_ids(person: dict[str, Any]) -> set[str]:
+    return {m["contactGroupMembership"]["contactGroupId"] for m in person.get("memberships", [])}
 
 
 def add_customers(ws: Workspace, count: int, start: int = 0) -> list[Contact]:
@@ -209,17 +214,69 @@ def test_taking_a_contact_out_of_the_label_takes_it_out_of_the_sync(
     assert "organizations" not in google_emulator.people.person(name)
 
 
-def test_private_contacts_are_read_only_with_all_contacts(
+def test_private_contacts_are_taken_in_only_with_all_contacts_and_then_stay(
     ws: Workspace, google_emulator: GoogleEmulator, remote: PeopleRemote, gsync: Any
 ) -> None:
-    google_emulator.people.add_person(
+    mum = google_emulator.people.add_person(
         {"names": [{"givenName": "Mum"}], "emailAddresses": [{"value": "mum@example.com"}]}
     )
     remote.add(None, {"display_name": "Bob Day", "emails": ["bob@example.com"]})
     gsync()
     assert [c.name for c in ws.contacts()] == ["Bob Day"]
-    gsync({"all_contacts": True}, full=True)
+    google_emulator.reset_requests()
+
+    report = gsync({"all_contacts": True})  # no --full needed: another scope lists everyone
+
+    assert report.ok, report.messages
     assert sorted(c.name for c in ws.contacts()) == ["Bob Day", "Mum"]
+    assert google_emulator.request_count("people", LIST) == 1
+    assert remote.gid in member_ids(google_emulator.people.person(mum))
+    # Back to the label alone: Mum has it now, so she stays in step.
+    back = gsync()
+    assert back.ok, back.messages
+    assert counts(back).removed == 0
+    ws.update_contact("mum@example.com", company="Home")
+    assert gsync().ok
+    assert google_emulator.people.person(mum)["organizations"][0]["name"] == "Home"
+
+
+def test_another_label_lists_everyone_again(
+    ws: Workspace, google_emulator: GoogleEmulator, remote: PeopleRemote, gsync: Any
+) -> None:
+    remote.add(None, {"display_name": "Bob Day", "emails": ["bob@example.com"]})
+    shop = google_emulator.people.add_group("Shop")
+    google_emulator.people.add_person(
+        {
+            "names": [{"givenName": "Cy", "familyName": "Oak"}],
+            "emailAddresses": [{"value": "cy@example.com"}],
+            **member_of(shop),
+        }
+    )
+    gsync()
+    assert [c.name for c in ws.contacts()] == ["Bob Day"]
+    report = gsync({"group": "Shop"})
+    assert report.ok, report.messages
+    assert ws.get_contact("cy@example.com").name == "Cy Oak"
+
+
+def test_a_sync_token_google_does_not_know_falls_back_to_a_full_listing(
+    ws: Workspace, google_emulator: GoogleEmulator, remote: PeopleRemote, gsync: Any
+) -> None:
+    remote.add(None, {"display_name": "Bob Day", "emails": ["bob@example.com"]})
+    gsync()
+    with ws.transaction() as conn:  # a token of another account (a sign-in mix-up)
+        state = status.load_state(conn, "google_contacts")
+        status.save_state(conn, "google_contacts", {**state, "sync_token": "EmuSyncOther"})
+    google_emulator.reset_requests()
+
+    report = gsync()
+
+    assert report.ok, report.messages
+    assert counts(report).removed == 0
+    assert google_emulator.request_count("people", LIST) == 2  # refused, then the full listing
+    google_emulator.reset_requests()
+    assert gsync().ok
+    assert google_emulator.request_count("people") == 1
 
 
 def test_label_is_created_when_missing_and_is_configurable(

@@ -6,9 +6,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete
 
@@ -32,31 +32,34 @@ def sync_workspace(
     between: Between | None = None,
     observer: Observer | None = None,
     today: date | None = None,
+    settings: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> SyncReport:
     """Sync with every enabled connector (or ``only`` the ones named, enabled or not).
 
     A connector that cannot even be set up (a missing setting, no Google sign-in) is reported as
     an error of its own and the others still sync. ``between``, ``observer`` and ``today`` (the
-    run's date, ``connector.today``) are passed to :class:`SyncEngine`.
+    run's date, ``connector.today``) are passed to :class:`SyncEngine`. ``settings`` override
+    the config file for this run only, by connector name (``{"google_contacts":
+    {"all_contacts": True}}``); naming a connector that is not in the run is an error.
     """
     from ..plugins import connector_classes
 
     classes = connector_classes()
-    names = [_full_name(n, classes) for n in only] if only else ws.config.enabled_connectors()
-    missing = [name for name in names if name not in classes]
-    if missing:
-        installed = ", ".join(classes) or "none"
-        problem = NotFound if only else ConfigError
-        raise problem(
-            f"no connector called {', '.join(missing)}; installed: {installed}. Install the plugin "
-            "that provides it, or fix the name in [connectors.<name>] of the config file"
+    names = connectors_to_run(ws, only)
+    overrides = dict(settings or {})
+    idle = [name for name in overrides if name not in names]
+    if idle:
+        raise ConfigError(
+            f"settings given for {', '.join(idle)}, which this sync does not run; enable it in "
+            "the config file or name it with --only"
         )
     connectors: list[Connector] = []
     broken: dict[str, Exception] = {}
     try:
         for name in names:
             try:
-                connectors.append(classes[name](ws, ws.config.connector(name)))
+                table = {**ws.config.connector(name), **overrides.get(name, {})}
+                connectors.append(classes[name](ws, table))
             except Exception as exc:
                 broken[name] = exc
         engine = SyncEngine(ws, observer=observer)
@@ -91,6 +94,24 @@ def restore(ws: Workspace, connector: str, local_id: str) -> int:
     return int(released)
 
 
+def connectors_to_run(ws: Workspace, only: Sequence[str] | None = None) -> list[str]:
+    """The full names of the connectors a sync runs: ``only`` (short names such as ``sheets``
+    allowed), else the enabled ones. Raises when one is not installed."""
+    from ..plugins import connector_classes
+
+    classes = connector_classes()
+    names = [_full_name(n, classes) for n in only] if only else ws.config.enabled_connectors()
+    missing = [name for name in names if name not in classes]
+    if missing:
+        installed = ", ".join(classes) or "none"
+        problem = NotFound if only else ConfigError
+        raise problem(
+            f"no connector called {', '.join(missing)}; installed: {installed}. Install the plugin "
+            "that provides it, or fix the name in [connectors.<name>] of the config file"
+        )
+    return names
+
+
 def _full_name(name: str, known: Sequence[str]) -> str:
     """A connector's name from a short one (``sheets`` for ``google_sheets``) when only one
     installed connector's name ends in it; else the name as given."""
@@ -112,6 +133,7 @@ __all__ = [
     "RemoteItem",
     "SyncEngine",
     "SyncReport",
+    "connectors_to_run",
     "restore",
     "sync_workspace",
 ]

@@ -143,7 +143,8 @@ class Connector:
     ``priority = <int>``; the owner's own UI, the sheet, should have the highest), and
     ``scopes``: the OAuth scopes it needs (Google's ``https://www.googleapis.com/auth/...``);
     ``relationkit auth google`` asks for the union of the enabled connectors' Google scopes and
-    nothing more.
+    nothing more. ``flags`` are boolean settings that ``relationkit sync`` offers as options for
+    one run: setting name -> help (``{"all_contacts": "..."}`` gives ``--all-contacts``).
 
     Settings common to every connector (the engine reads them): ``enabled``, ``priority``,
     ``propagate_deletes`` (default false), ``max_removed_fraction`` (default 0.5) and
@@ -164,6 +165,7 @@ class Connector:
     read_only: ClassVar[bool] = False
     priority: ClassVar[int] = 0
     scopes: ClassVar[tuple[str, ...]] = ()
+    flags: ClassVar[dict[str, str]] = {}
 
     _today: date | None = None
 

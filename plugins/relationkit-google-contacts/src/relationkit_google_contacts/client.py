@@ -25,8 +25,9 @@ MAX_MEMBERS = 100_000
 GROUP_FIELDS = "name,groupType"
 
 
-class ExpiredSyncToken(Exception):
-    """Google no longer accepts the stored sync token: list everything again."""
+class UnusableSyncToken(Exception):
+    """Google refuses the stored sync token (expired after 7 days, or not one of this account's,
+    after a sign-in with another account): list everything again."""
 
 
 @dataclass
@@ -63,7 +64,9 @@ class PeopleClient:
     def list_connections(self, sync_token: str | None) -> Iterator[list[dict[str, Any]] | str]:
         """Yield each page's people, then the new sync token (a ``str``) last.
 
-        Raises :class:`ExpiredSyncToken` when Google refuses ``sync_token`` as expired.
+        Raises :class:`UnusableSyncToken` when Google refuses ``sync_token``: expired
+        (``EXPIRED_SYNC_TOKEN``) or not valid for this account (400 ``INVALID_ARGUMENT`` on the
+        first page, the only parameter that differs from a full listing's being the token).
         """
         params: dict[str, Any] = {
             "resourceName": "people/me",
@@ -82,8 +85,12 @@ class PeopleClient:
                     self.connections.list(**params).execute, what="Google Contacts: list contacts"
                 )
             except HttpError as exc:
-                if sync_token and "EXPIRED_SYNC_TOKEN" in error_status(exc)[2]:
-                    raise ExpiredSyncToken from exc
+                status, google_status, reason = error_status(exc)
+                if sync_token and (
+                    "EXPIRED_SYNC_TOKEN" in reason
+                    or (status == 400 and google_status == "INVALID_ARGUMENT" and not page_token)
+                ):
+                    raise UnusableSyncToken(reason or google_status) from exc
                 raise
             yield page.get("connections") or []
             page_token = page.get("nextPageToken")

@@ -9,6 +9,7 @@ propagation delay are handled.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -28,7 +29,9 @@ from relationkit.sync.contract import (
 from relationkit.sync.values import clean_contact_fields
 
 from . import mapping
-from .client import MAX_BATCH, MAX_DELETE, ExpiredSyncToken, Groups, PeopleClient, error_status
+from .client import MAX_BATCH, MAX_DELETE, Groups, PeopleClient, UnusableSyncToken, error_status
+
+log = logging.getLogger("relationkit.google_contacts")
 
 DEFAULT_GROUP = "Customers"
 # Changes the engine hands over per push (its results are saved after each): several Google
@@ -40,7 +43,9 @@ STALE_MARGIN = timedelta(minutes=5)
 
 
 class GoogleContactsConnector(Connector):
-    """Google Contacts, both ways. Settings: ``group`` ("Customers"), ``all_contacts`` (false)."""
+    """Google Contacts, both ways. Settings: ``group`` ("Customers"), ``all_contacts`` (false:
+    only the label's people; true, or ``relationkit sync --all-contacts`` for one run: every
+    contact of the account, each given the label when relationkit writes it)."""
 
     name = "google_contacts"
     description = "Google Contacts (People API), both ways, for the contacts of one label"
@@ -48,6 +53,10 @@ class GoogleContactsConnector(Connector):
     fields = mapping.FIELDS
     can_delete = True  # used only with propagate_deletes: a merge's extra contact is deleted
     scopes: ClassVar[tuple[str, ...]] = ("https://www.googleapis.com/auth/contacts",)
+    flags: ClassVar[dict[str, str]] = {
+        "all_contacts": "Google Contacts: take in every contact of the account, not only the "
+        "label's (each gets the label, so later syncs keep it)."
+    }
 
     def __init__(self, workspace: Any, settings: dict[str, Any]) -> None:
         super().__init__(workspace, {"batch_size": DEFAULT_BATCH_SIZE, **settings})
@@ -93,11 +102,20 @@ class GoogleContactsConnector(Connector):
 
     # -- pull ------------------------------------------------------------------------------------
 
+    @property
+    def scope(self) -> str:
+        """Which people are synced: ``all``, or ``label:<name>``."""
+        return "all" if self.all_contacts else f"label:{self.group}"
+
     def pull(self, state: dict[str, str], *, full: bool) -> PullResult:
-        token = None if full else state.get("sync_token") or None
+        # A token from a sync of other people (another label, or every contact) lists only
+        # changes: the people the new scope adds would never be seen.
+        same_scope = state.get("scope", self.scope) == self.scope
+        token = None if full or not same_scope else state.get("sync_token") or None
         try:
             people, new_token = self._list(token)
-        except ExpiredSyncToken:
+        except UnusableSyncToken as exc:
+            log.info("google_contacts: sync token refused (%s); listing every contact", exc)
             token = None
             people, new_token = self._list(None)
         listed = {p["resourceName"]: p for p in people}
@@ -105,9 +123,8 @@ class GoogleContactsConnector(Connector):
         items = [
             item for p in listed.values() if (item := self._item(p, incremental=token is not None))
         ]
-        return PullResult(
-            items, full=token is None, state={"sync_token": new_token} if new_token else {}
-        )
+        cursor = {"sync_token": new_token, "scope": self.scope} if new_token else {}
+        return PullResult(items, full=token is None, state=cursor)
 
     def _list(self, token: str | None) -> tuple[list[dict[str, Any]], str]:
         people: list[dict[str, Any]] = []
@@ -273,12 +290,11 @@ class GoogleContactsConnector(Connector):
         }
 
     def _memberships(self, values: dict[str, Any], existing: dict[str, Any] | None) -> list[str]:
-        """The labels a person must have: the synced label, one per tag, and its system groups."""
-        home = self._label(self.group)
-        ids = []
+        """The labels a person must have: the synced label (also for a contact taken in with
+        ``all_contacts``, so that a sync of the label alone keeps it), one per tag, and its
+        system groups."""
+        ids = [self._label(self.group)]
         had = mapping.membership_ids(existing or {})
-        if existing is None or not self.all_contacts or home in had:
-            ids.append(home)
         ids += [self._label(tag) for tag in values.get("tags") or [] if tag != self.group]
         groups = self.groups()
         ids += [g for g in had if g not in groups.names]  # myContacts, starred...
