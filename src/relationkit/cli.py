@@ -316,11 +316,14 @@ def _given(fields: dict[str, Any]) -> dict[str, Any]:
 @click.option(
     "--search", "-s", "text", metavar="TEXT", help="Name, email, phone or company contains."
 )
+@click.option("--deleted", is_flag=True, help="The deleted customers instead.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def contacts_list(obj: CliContext, tag: str | None, text: str | None, as_json: bool) -> None:
+def contacts_list(
+    obj: CliContext, tag: str | None, text: str | None, deleted: bool, as_json: bool
+) -> None:
     """List contacts, by name."""
-    found = obj.workspace().find_contacts(text, tag=tag)
+    found = obj.workspace().find_contacts(text, tag=tag, deleted=deleted)
     if as_json:
         _print_json([_contact_json(c) for c in found])
         return
@@ -368,6 +371,11 @@ def contacts_show(obj: CliContext, ref: str, as_json: bool) -> None:
         ("Notes", contact.notes),
     ]
     click.echo(f"{contact.name}  ({contact.id})")
+    if contact.deleted_at is not None:
+        click.echo(
+            f"  Deleted on {contact.deleted_at:%Y-%m-%d} by {contact.deleted_by or 'api'}: "
+            f"`relationkit contacts undelete {contact.id}` brings it back"
+        )
     for label, value in details:
         if value:
             click.echo(f"  {label + ':':<13}{value}")
@@ -427,6 +435,34 @@ def contacts_edit(obj: CliContext, ref: str, **fields: Any) -> None:
         raise click.UsageError("nothing to change: give at least one option, such as --company")
     contact = obj.workspace().update_contact(ref, source="cli", **given)
     click.echo(f"Updated {_ref_label(contact)}")
+
+
+@contacts.command("delete")
+@click.argument("ref")
+@click.pass_obj
+def contacts_delete(obj: CliContext, ref: str) -> None:
+    """Delete a customer (REF: id, email or phone): out of lists, digests and tools; history
+    kept. Tools whose connector has propagate_deletes delete it on the next sync."""
+    contact = obj.workspace().delete_contact(ref, source="cli")
+    click.echo(
+        f"Deleted {_ref_label(contact)}; `relationkit contacts undelete {contact.id}` "
+        "brings it back"
+    )
+
+
+@contacts.command("undelete")
+@click.argument("ref")
+@click.pass_obj
+def contacts_undelete(obj: CliContext, ref: str) -> None:
+    """Bring a deleted customer back, with its history (and into the tool it was deleted in)."""
+    ws = obj.workspace()
+    before = ws.get_contact(ref)
+    if before.deleted_at is None:
+        raise click.ClickException(f"{_ref_label(before)} is not deleted")
+    contact = ws.undelete_contact(before)
+    by_tool = before.deleted_by not in ("", "api", "cli")
+    where = f" (and to {before.deleted_by} on the next sync)" if by_tool else ""
+    click.echo(f"Brought back {_ref_label(contact)}{where}")
 
 
 # -- purchases and interactions -----------------------------------------------------------------

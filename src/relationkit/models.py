@@ -304,6 +304,10 @@ class Contact:
     created_at: datetime = field(default_factory=utcnow)
     updated_at: datetime = field(default_factory=utcnow)
     merged_into: str | None = None  # set on a contact absorbed by a merge; it then only redirects
+    # Set on a deleted customer (``Workspace.delete_contact``): out of every list, digest and
+    # tool, history kept, until ``Workspace.undelete_contact``. ``deleted_by`` is who deleted it.
+    deleted_at: datetime | None = None
+    deleted_by: str = ""
 
     @property
     def name(self) -> str:

@@ -218,8 +218,8 @@ class Workspace:
         raise NotFound(f"no contact with id, email, phone or LinkedIn URL {ref!r}")
 
     def contacts(self) -> Iterator[Contact]:
-        """Every active contact (merged-away ones excluded), streamed."""
-        query = select(t.contacts.c.data).where(t.contacts.c.merged_into.is_(None))
+        """Every active contact (merged-away and deleted ones excluded), streamed."""
+        query = select(t.contacts.c.data).where(t.ACTIVE_CONTACT)
         query = query.order_by(t.contacts.c.id)
         with self.engine.connect() as conn:
             for row in conn.execute(query, execution_options={"yield_per": 1000}):
@@ -227,18 +227,22 @@ class Workspace:
 
     def count_contacts(self) -> int:
         with self.transaction() as conn:
-            query = (
-                select(func.count())
-                .select_from(t.contacts)
-                .where(t.contacts.c.merged_into.is_(None))
-            )
+            query = select(func.count()).select_from(t.contacts).where(t.ACTIVE_CONTACT)
             return int(conn.execute(query).scalar_one())
 
     def find_contacts(
-        self, text: str | None = None, *, tag: str | None = None, limit: int | None = None
+        self,
+        text: str | None = None,
+        *,
+        tag: str | None = None,
+        limit: int | None = None,
+        deleted: bool = False,
     ) -> list[Contact]:
-        """Contacts whose name, email, phone or company contains ``text`` and/or tagged ``tag``."""
-        query = select(t.contacts.c.data).where(t.contacts.c.merged_into.is_(None))
+        """Contacts whose name, email, phone or company contains ``text`` and/or tagged ``tag``;
+        deleted ones are left out, or only they are listed with ``deleted``."""
+        c = t.contacts.c
+        gone = and_(c.merged_into.is_(None), c.deleted_at.is_not(None))
+        query = select(c.data).where(gone if deleted else t.ACTIVE_CONTACT)
         if text:
             needle = search_text(Contact(display_name=text))
             query = query.where(t.contacts.c.search_name.contains(needle, autoescape=True))
@@ -305,6 +309,56 @@ class Workspace:
             if changed:
                 self._write(contact, created=False, changed=changed)
         return contact
+
+    def delete_contact(self, ref: str | Contact, *, source: str = "api") -> Contact:
+        """Delete a customer: out of every list, digest and tool from now on, with its open
+        follow-ups skipped; its purchases, interactions and identity are kept, so
+        :meth:`undelete_contact` (or the same person added again) brings it back whole.
+
+        A tool holding the customer deletes it on the next sync only when its connector has
+        ``propagate_deletes``; otherwise it keeps its copy, no longer updated. ``source`` is who
+        deleted it (a connector's name when the delete came from that tool).
+        """
+        with self.transaction():
+            contact = self.get_contact(ref)
+            if contact.deleted_at is None:
+                contact.deleted_at, contact.deleted_by = utcnow(), source
+                contact.updated_at = contact.deleted_at
+                self._write(contact, created=False, changed=[])
+                self.retire_followups_of([contact.id])
+        return contact
+
+    def undelete_contact(self, ref: str | Contact) -> Contact:
+        """Bring a deleted customer back. When a tool's delete deleted it (``deleted_by``), the
+        next sync writes the customer back to that tool too."""
+        from .sync import restore
+
+        contact = self.get_contact(ref)
+        if contact.deleted_at is None:
+            return contact
+        deleted_by = contact.deleted_by
+        with self.transaction():
+            contact.deleted_at, contact.deleted_by = None, ""
+            contact.updated_at = utcnow()
+            self._write(contact, created=False, changed=[])
+            if deleted_by:
+                restore(self, deleted_by, contact.id)
+        return contact
+
+    def retire_followups_of(self, contact_ids: Sequence[str]) -> None:
+        """Mark skipped every open or snoozed follow-up of these contacts (deleted customers)."""
+        f = t.followups.c
+        waiting = [FollowUpStatus.OPEN.value, FollowUpStatus.SNOOZED.value]
+        with self.transaction() as conn:
+            for start in range(0, len(contact_ids), _CHUNK):
+                conn.execute(
+                    update(t.followups)
+                    .where(
+                        f.contact_id.in_(contact_ids[start : start + _CHUNK]),
+                        f.status.in_(waiting),
+                    )
+                    .values(status=FollowUpStatus.SKIPPED.value, updated_at=utcnow())
+                )
 
     def save_contact(self, contact: Contact, *, changed: Sequence[str] = ()) -> Contact:
         """Store a Contact object as it is (its provenance already set by the caller)."""
@@ -493,9 +547,11 @@ class Workspace:
             for key in keys:  # claimed in order: a held key stays held
                 owners.setdefault(key, draft.id)
             return Upsert(draft, "created", list(CONTACT_FIELDS))
+        revived = existing.deleted_at is not None  # a deleted customer came back
+        existing.deleted_at, existing.deleted_by = None, ""
         changed = _absorb_draft(existing, draft, source=source, at=at)
         review = self._review_other_owners(conn, existing, matched, source, batch)
-        if changed:
+        if changed or revived:
             batch.add(existing, changed=changed)
             owners.update(dict.fromkeys(identity.match_keys(existing), existing.id))
         return Upsert(existing, "updated" if changed else "unchanged", changed, review)
@@ -1012,6 +1068,7 @@ def _contact_row(contact: Contact) -> dict[str, Any]:
         "data": contact_to_dict(contact),
         "updated_at": contact.updated_at,
         "merged_into": contact.merged_into,
+        "deleted_at": contact.deleted_at,
     }
 
 

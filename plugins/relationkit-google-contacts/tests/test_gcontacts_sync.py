@@ -671,3 +671,61 @@ def test_after_a_merge_the_extra_google_contact_is_deleted_only_when_asked(
     assert counts(again).pushed_deleted == counts(again).pushed_created == 0
     assert {p["resourceName"] for p in google_emulator.people.contacts()} == left
     assert ws.count_contacts() == 1
+
+
+def test_with_propagate_deletes_a_contact_deleted_in_google_is_deleted_here_and_back_again(
+    ws: Workspace, google_emulator: GoogleEmulator, remote: PeopleRemote, gsync: Any
+) -> None:
+    settings = {"propagate_deletes": True}
+    bob = remote.add(None, {"display_name": "Bob Day", "emails": ["bob@example.com"]})
+    cy = remote.add(None, {"display_name": "Cy Oak", "emails": ["cy@example.com"]})
+    gsync(settings)
+    remote.delete(bob)
+    google_emulator.people.edit_person(cy, {"memberships": []})  # out of the label only
+
+    report = gsync(settings)
+
+    assert report.ok, report.messages
+    assert counts(report).removed == 2
+    assert ws.get_contact("bob@example.com").deleted_by == "google_contacts"
+    assert ws.get_contact("cy@example.com").deleted_at is None  # not deleted in Google
+    assert [c.name for c in ws.contacts()] == ["Cy Oak"]
+    ws.undelete_contact("bob@example.com")
+    back = gsync(settings)
+    assert counts(back).pushed_created == 1
+    assert len(by_email(google_emulator, "bob@example.com")) == 1
+
+
+def test_a_full_listing_tells_a_deleted_contact_from_one_taken_out_of_the_label(
+    ws: Workspace, google_emulator: GoogleEmulator, remote: PeopleRemote, gsync: Any
+) -> None:
+    settings = {"propagate_deletes": True}
+    bob = remote.add(None, {"display_name": "Bob Day", "emails": ["bob@example.com"]})
+    cy = remote.add(None, {"display_name": "Cy Oak", "emails": ["cy@example.com"]})
+    gsync(settings)
+    remote.delete(bob)
+    google_emulator.people.edit_person(cy, {"memberships": []})
+    report = gsync(settings, full=True)
+    assert report.ok, report.messages
+    assert ws.get_contact("bob@example.com").deleted_at is not None
+    assert ws.get_contact("cy@example.com").deleted_at is None
+
+
+@pytest.mark.parametrize("propagate", [False, True])
+def test_a_customer_deleted_in_relationkit_leaves_google_only_with_propagate_deletes(
+    ws: Workspace, google_emulator: GoogleEmulator, remote: PeopleRemote, gsync: Any, propagate
+) -> None:
+    settings = {"propagate_deletes": propagate}
+    remote.add(None, {"display_name": "Bob Day", "emails": ["bob@example.com"]})
+    gsync(settings)
+    ws.delete_contact("bob@example.com")
+    google_emulator.reset_requests()
+
+    report = gsync(settings)
+
+    assert report.ok, report.messages
+    assert len(by_email(google_emulator, "bob@example.com")) == (0 if propagate else 1)
+    assert google_emulator.request_count("people", "batchDeleteContacts") == int(propagate)
+    again = gsync(settings)
+    assert (counts(again).pushed_created, counts(again).pushed_deleted) == (0, 0)
+    assert ws.get_contact("bob@example.com").deleted_at is not None

@@ -143,3 +143,28 @@ def test_after_a_merge_one_row_carries_the_customer_and_the_other_says_so(ws, re
     assert ssync().ok
     assert ws.get_contact(survivor.id).position == "Owner"
     assert "no longer syncs" in _row(remote, str(left["Ref"]))["Problems"]
+
+
+def test_a_deleted_customers_row_stays_as_it_was_unless_deletes_propagate(ws, remote, ssync):
+    remote.type_row({"Name": "Ann Lee", "Email": "ann@example.com", "Ref": "ann"})
+    remote.type_row({"Name": "Bob Day", "Email": "bob@example.com", "Ref": "bob"})
+    ssync()
+    ann, bob = ws.get_contact("ann@example.com"), ws.get_contact("bob@example.com")
+    ws.update_contact(ann.id, company="Lee Gardens")
+    ws.delete_contact(ann.id)
+    ws.delete_contact(bob.id)
+    assert ssync().ok
+    assert _row(remote, "ann")[ID] == ann.id  # not propagated: left as it was
+    assert _row(remote, "ann").get("Company", "") == ""
+
+    report = ssync({"propagate_deletes": True})
+
+    assert report.ok, report.messages
+    row = _row(remote, "ann")
+    assert row[ID] == f"deleted {ann.id}"
+    assert "undelete" in row["Problems"]
+    remote.type(remote.row_number("ann"), "Position", "Ignored")
+    again = ssync({"propagate_deletes": True})
+    assert again.ok, again.messages
+    assert ws.count_contacts() == 0  # the marked rows are never read as new customers
+    assert ws.get_contact(ann.id).position == ""

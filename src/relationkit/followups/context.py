@@ -129,7 +129,7 @@ def load_context(ws: Workspace, today: date) -> PlaybookContext:
 
 
 def _contacts(conn: Any) -> dict[str, Contact]:
-    rows = conn.execute(select(t.contacts.c.data).where(t.contacts.c.merged_into.is_(None)))
+    rows = conn.execute(select(t.contacts.c.data).where(t.ACTIVE_CONTACT))
     return {row.data["id"]: contact_from_dict(row.data) for row in rows}
 
 

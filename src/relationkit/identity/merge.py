@@ -81,6 +81,8 @@ def merge_contacts(survivor: Contact, absorbed: Contact, *, at: datetime | None 
     merged.created_at = min(survivor.created_at, absorbed.created_at)
     merged.updated_at = max(survivor.updated_at, absorbed.updated_at, at or utcnow())
     merged.merged_into = None
+    if survivor.deleted_at is None or absorbed.deleted_at is None:  # one of them is a customer
+        merged.deleted_at, merged.deleted_by = None, ""
     return merged
 
 

@@ -144,6 +144,10 @@ def contact_from_dict(data: dict[str, Any]) -> Contact:
             setattr(contact, name, datetime.fromisoformat(value))
         elif name == "merged_into":
             contact.merged_into = value
+        elif name == "deleted_at":
+            contact.deleted_at = _dt(value)
+        elif name == "deleted_by":
+            contact.deleted_by = value or ""
         else:
             setattr(contact, name, field_from_jsonable(name, value))
     return contact

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -65,7 +66,11 @@ contacts = Table(
     Column("created_at", WHEN, nullable=False),
     Column("updated_at", WHEN, nullable=False),
     Column("merged_into", ID, nullable=True, index=True),
+    Column("deleted_at", WHEN, nullable=True, index=True),
 )
+
+# Contacts as lists show them: neither merged away nor deleted.
+ACTIVE_CONTACT = and_(contacts.c.merged_into.is_(None), contacts.c.deleted_at.is_(None))
 
 contact_keys = Table(
     "contact_keys",

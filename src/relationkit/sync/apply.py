@@ -168,15 +168,17 @@ class PullApplier:
         known = self.statuses.get((item.kind, item.external_id))
         if item.deleted:
             if known is not None and not known.removed:
-                self._removed(known)
+                self._removed(known, deleted=not item.left)
             return
         if known is None:
             self._adopt(item, self.sides[item.kind])
         else:
             self._update(item, self.sides[item.kind], known)
 
-    def _removed(self, known: status.Status) -> None:
-        """Gone remotely: never deleted here, only marked (the next sync will not re-create it)."""
+    def _removed(self, known: status.Status, *, deleted: bool = False) -> None:
+        """Gone remotely: marked (the next sync will not re-create it). A contact the remote
+        says it ``deleted`` is deleted here too when the connector has ``propagate_deletes``
+        (:meth:`Workspace.delete_contact`: its history stays, ``undelete`` brings it back)."""
         known.removed = True
         self._dirty[(known.kind, known.external_id)] = known
         self.counts.removed += 1
@@ -191,7 +193,13 @@ class PullApplier:
         record = side.find(known.local_id)
         if record is not None:
             side.linked(record, self.name, known.external_id, known.etag, removed=True)
-        if known.kind == Kind.CONTACT:
+        propagate = bool(self.connector.settings.get("propagate_deletes", False))
+        if deleted and propagate and record is not None and side.delete(record, source=self.name):
+            self.report.note(
+                f"{self.name}: contact {record.id} was deleted there and so here "
+                f"(propagate_deletes); `relationkit contacts undelete {record.id}` brings it back"
+            )
+        elif known.kind == Kind.CONTACT:
             self.report.note(
                 f"{self.name}: contact {known.local_id} was deleted there and is kept here; "
                 f"`relationkit restore {self.name} {known.local_id}` writes it back"

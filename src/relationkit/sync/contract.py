@@ -53,7 +53,10 @@ class RemoteItem:
     ``clientData``, a sheet's id column, ``extendedProperties``); it lets the engine link the
     record after a crash instead of creating a duplicate, so connectors must write it on push.
     ``changed_at`` is when the record last changed, if the tool says (else the pull time counts).
-    A value that cannot be read goes to ``problems`` and is left out of ``fields``.
+    A value that cannot be read goes to ``problems`` and is left out of ``fields``. ``deleted``
+    says the record was deleted there; with ``left`` too, it still exists but left what the
+    connector syncs (a contact taken out of the label): both are marked removed, but only a
+    real delete deletes the customer here, and only with ``propagate_deletes``.
     """
 
     kind: Kind
@@ -62,6 +65,7 @@ class RemoteItem:
     fields: dict[str, Any] = field(default_factory=dict)
     local_id: str | None = None
     deleted: bool = False
+    left: bool = False
     changed_at: datetime | None = None
     problems: list[InvalidValue] = field(default_factory=list)
 

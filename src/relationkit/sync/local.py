@@ -101,6 +101,16 @@ class LocalSide:
         """Whether a record not yet in ``connector`` should be created there."""
         return True
 
+    def delete(self, record: Any, *, source: str) -> bool:
+        """Delete ``record`` here because ``source`` deleted it; False when this kind of record
+        is never deleted by a sync (the default: only contacts are)."""
+        return False
+
+    def is_deleted(self, record: Any) -> bool:
+        """Whether ``record`` was deleted here (it then leaves every tool, or stays there as
+        it is without ``propagate_deletes``)."""
+        return False
+
     def find_many(self, local_ids: Iterable[str]) -> dict[str, Any]:
         """:meth:`find` for many ids at once: id -> record (unknown ids left out)."""
         return {i: r for i in dict.fromkeys(local_ids) if (r := self.find(i)) is not None}
@@ -298,6 +308,16 @@ class ContactSide(LocalSide):
             return
         record.sources[key] = SourceRef(source, external_id, etag, utcnow(), removed)
         self._keep(record)
+
+    def delete(self, record: Contact, *, source: str) -> bool:
+        if record.deleted_at is None:
+            record.deleted_at, record.deleted_by = utcnow(), source
+            self._keep(record)
+            self.ws.retire_followups_of([record.id])
+        return True
+
+    def is_deleted(self, record: Contact) -> bool:
+        return record.deleted_at is not None
 
     def _key_owners(self, contact: Contact) -> set[str]:
         with self.ws.transaction() as conn:

@@ -32,12 +32,13 @@ def plan_changes(
     """The writes ``connector`` needs: creates for records it lacks, updates for records changed
     here since the last sync (a field differs from the status row's local base; a record not
     carrying its id yet has an empty base), and, with ``propagate_deletes``, deletes of the
-    redundant copies a merge left behind. ``only`` limits the planning to these records (by
-    kind, local ids).
+    redundant copies a merge left behind and of the records of customers deleted here.
+    ``only`` limits the planning to these records (by kind, local ids).
 
     A record the remote removed is not created again (see :func:`relationkit.sync.restore`).
     """
     deleting = connector.can_delete and (propagate_deletes or connector.one_record_each)
+    propagating = connector.can_delete and propagate_deletes
     changes: list[Change] = []
     for kind in sorted(connector.kinds & sides.keys()):
         side = sides[kind]
@@ -69,6 +70,7 @@ def plan_changes(
                     ),
                     removed=record.id in removed,
                     deleting=deleting,
+                    propagating=propagating,
                     notes=notes,
                 )
     return changes
@@ -83,10 +85,19 @@ def _record_changes(
     *,
     removed: bool,
     deleting: bool,
+    propagating: bool,
     notes: list[str],
 ) -> list[Change]:
-    """What one record needs in ``connector``, given its status rows there (by external id)."""
+    """What one record needs in ``connector``, given its status rows there (by external id).
+
+    A record deleted here is deleted there with ``propagate_deletes`` (``propagating``), and
+    otherwise left there as it is.
+    """
     kind = side.kind
+    if side.is_deleted(record):
+        if not propagating:
+            return []
+        return [Change(Op.DELETE, kind, record.id, r.external_id, r.etag) for r in rows]
     values = side.values(record, names)
     if not rows:
         if (

@@ -51,7 +51,9 @@ class GoogleContactsConnector(Connector):
     description = "Google Contacts (People API), both ways, for the contacts of one label"
     kinds = frozenset({Kind.CONTACT})
     fields = mapping.FIELDS
-    can_delete = True  # used only with propagate_deletes: a merge's extra contact is deleted
+    # Used only with propagate_deletes: a merge's extra contact and a deleted customer's contact
+    # are deleted.
+    can_delete = True
     scopes: ClassVar[tuple[str, ...]] = ("https://www.googleapis.com/auth/contacts",)
     flags: ClassVar[dict[str, str]] = {
         "all_contacts": "Google Contacts: take in every contact of the account, not only the "
@@ -119,10 +121,16 @@ class GoogleContactsConnector(Connector):
             token = None
             people, new_token = self._list(None)
         listed = {p["resourceName"]: p for p in people}
-        listed.update(self._reread(listed, full=token is None))
+        suspects = self._suspects(listed, full=token is None)
+        fresh = self.client.get_many(suspects) if suspects else {}
+        listed.update(fresh)
+        gone = [name for name in suspects if name not in fresh]  # deleted since
+        for name in gone:
+            listed.pop(name, None)
         items = [
             item for p in listed.values() if (item := self._item(p, incremental=token is not None))
         ]
+        items += [RemoteItem(Kind.CONTACT, name, deleted=True) for name in gone]
         cursor = {"sync_token": new_token, "scope": self.scope} if new_token else {}
         return PullResult(items, full=token is None, state=cursor)
 
@@ -136,17 +144,16 @@ class GoogleContactsConnector(Connector):
                 people.extend(page)
         return people, new_token
 
-    def _reread(
-        self, listed: dict[str, dict[str, Any]], *, full: bool
-    ) -> dict[str, dict[str, Any]]:
-        """Fresh copies of linked people a listing shows in an older version, or a full
+    def _suspects(self, listed: dict[str, dict[str, Any]], *, full: bool) -> list[str]:
+        """Linked people to read again: those a listing shows in an older version, or a full
         listing misses.
 
         Google shows writes in lists only after a delay: a contact just created is missing and a
         contact just updated shows its previous version (an incremental listing too, when the
         owner changed the contact just before relationkit's write). Taken at face value, the
         first would be marked removed and the second would undo relationkit's edit;
-        ``getBatchGet`` sees writes at once. Costs no request when nothing is missing or
+        ``getBatchGet`` sees writes at once, and a contact it does not find was deleted (one
+        only taken out of the label is found). Costs no request when nothing is missing or
         suspicious.
         """
         if full:
@@ -176,7 +183,7 @@ class GoogleContactsConnector(Connector):
                 and changed <= ref.last_seen + STALE_MARGIN
             ):
                 suspects.append(external_id)
-        return self.client.get_many(suspects) if suspects else {}
+        return suspects
 
     def _in_scope(self, person: dict[str, Any]) -> bool:
         if self.all_contacts:
@@ -191,7 +198,9 @@ class GoogleContactsConnector(Connector):
         if not self._in_scope(person):
             if incremental and mapping.local_id(person):
                 # Taken out of the label: out of the sync, as if deleted (never deleted here).
-                return RemoteItem(Kind.CONTACT, external_id, person.get("etag", ""), deleted=True)
+                return RemoteItem(
+                    Kind.CONTACT, external_id, person.get("etag", ""), deleted=True, left=True
+                )
             return None
         fields, problems = self._read(person)
         return RemoteItem(

@@ -313,8 +313,9 @@ class GoogleSheetsConnector(Connector):
         items = []
         for row, ident, external, duplicate in self._identified(table):
             where = table.where(row)
-            if ident.startswith(MERGED_INTO):
-                self._problem(table, row, {"": _MERGED_WHY})
+            if ident.startswith(MERGED_INTO) or ident.startswith(DELETED):
+                merged = ident.startswith(MERGED_INTO)
+                self._problem(table, row, {"": _MERGED_WHY if merged else _DELETED_WHY})
                 continue
             if duplicate:
                 self._problem(
@@ -553,18 +554,21 @@ class GoogleSheetsConnector(Connector):
         return PushResult(change.local_id, change.local_id, etag, fields)
 
     def _retire(self, change: Change, writes: Writes) -> PushResult:
-        """A contact's extra row after a merge: its id cell becomes ``merged into <id>`` and its
-        Problems cell says so; the row stays (the owner deletes it) and is no longer synced.
-        Rows of other kinds are never deleted."""
+        """A contact's extra row after a merge, or the row of a customer deleted in relationkit
+        (with ``propagate_deletes``): its id cell becomes ``merged into <id>`` or
+        ``deleted <id>`` and its Problems cell says so; the row stays (the owner deletes it)
+        and is no longer synced. Rows of other kinds are never deleted."""
         if change.kind != Kind.CONTACT:
             return PushResult(change.local_id, change.external_id, error="rows are never deleted")
         state = self._rows.get((change.kind, change.external_id or ""))
         if state is not None and state.table.id_col is not None:
             table, row = state.table, state.row
-            writes.cell(table, row, table.id_col, f"{MERGED_INTO}{change.local_id}")
+            deleted = self.workspace.get_contact(change.local_id).deleted_at is not None
+            marker, why = (DELETED, _DELETED_WHY) if deleted else (MERGED_INTO, _MERGED_WHY)
+            writes.cell(table, row, table.id_col, f"{marker}{change.local_id}")
             if table.problems_col is not None:
-                writes.cell(table, row, table.problems_col, _MERGED_WHY)
-                writes.note(table, row, table.problems_col, _MERGED_WHY)
+                writes.cell(table, row, table.problems_col, why)
+                writes.note(table, row, table.problems_col, why)
             self._stale = [s for s in self._stale if s.row is not row]
         return PushResult(change.local_id, change.external_id)
 
@@ -656,6 +660,11 @@ def _no_id_column(title: str) -> str:
 
 
 MERGED_INTO = "merged into "  # the id cell of a contact's row left over from a merge
+DELETED = "deleted "  # the id cell of a row whose customer was deleted in relationkit
+_DELETED_WHY = (
+    "this customer was deleted in relationkit (`relationkit contacts undelete <id>` brings it "
+    "back); this row no longer syncs: delete it when you like"
+)
 _MERGED_WHY = (
     "this customer was merged with the one of the row whose id is written here; that row is "
     "kept up to date, this one no longer syncs: delete it when you like"
