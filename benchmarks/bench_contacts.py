@@ -7,7 +7,9 @@ empty relationkit workspace: the first sync (everything listed, every contact cr
 relationkit id written back to every contact), a sync with no change, a forced full re-listing,
 and a sync pushing 1,000 local edits. Requests come from the emulator's request log; the API
 minimum is ceil(N/1000) list requests, 1 request for no change, ceil(M/200) writes for M
-changes. Follows the benchmarks/harness.py interface (``run(quick) -> list[Measure]``).
+changes. The last case races 20 of 200 edits with the owner's phone (stale etags): they are
+merged and written in the same sync. Follows the benchmarks/harness.py interface
+(``run(quick) -> list[Measure]``).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ one request for a sync with no change, ceil(M/200) write requests for M changes.
 
 LIST = "connections.list"
 EDITS = 1000
+STALE_EDITS, RACED = 200, 20
 
 
 def _sync(ws: Workspace, **options: object) -> object:
@@ -146,11 +149,66 @@ def run(quick: bool = False) -> list[Measure]:
                 "requests",
             ),
             Measure("push", f"sync pushing {EDITS:,} edits", push(), "s"),
-            Measure("memory", "peak", peak_rss_mib(), "MiB"),
         ]
+        measures += _stale_etags(emu, ws)
+        measures.append(Measure("memory", "peak", peak_rss_mib(), "MiB"))
         ws.close()
         del os.environ[EMULATOR_ENV]
     return measures
+
+
+def _stale_etags(emu: GoogleEmulator, ws: Workspace) -> list[Measure]:
+    """200 local edits while the owner edits 20 of those contacts on the phone between
+    relationkit's read and its write: Google refuses the request (stale etags), relationkit
+    reads the 200 again, merges and writes them in the same sync, losing neither edit."""
+    contacts = list(ws.contacts())[EDITS : EDITS + STALE_EDITS]
+    for contact in contacts:
+        ws.update_contact(contact.id, position="Owner")
+    raced = [
+        next(ref.external_id for ref in c.sources.values() if ref.connector == "google_contacts")
+        for c in contacts[:RACED]
+    ]
+
+    def owner_edits() -> None:
+        for name in raced:
+            emu.people.edit_person(name, {"biographies": [{"value": "Call after 5"}]})
+
+    emu.inject_fault("people", "batchUpdateContacts", before=owner_edits)
+    emu.reset_requests()
+    with stopwatch() as took:
+        report = _sync(ws)
+    raced_ids = {c.id for c in contacts[:RACED]}
+    lost = 0
+    for contact in contacts:
+        now = ws.get_contact(contact.id)
+        lost += now.position != "Owner"
+        lost += contact.id in raced_ids and now.notes != "Call after 5"
+    for name in raced:
+        person = emu.people.person(name)
+        lost += (person.get("biographies") or [{}])[0].get("value") != "Call after 5"
+        lost += (person.get("organizations") or [{}])[0].get("title") != "Owner"
+    group = "stale etags"
+    what = f"{STALE_EDITS} edits, {RACED} raced"
+    return [
+        Measure(group, f"edits lost, {what}", lost, "edits", target="= 0", met=lost == 0),
+        Measure(
+            group,
+            f"failed in the sync, {what}",
+            report.connectors["google_contacts"].errors,  # type: ignore[attr-defined]
+            "contacts",
+            target="= 0",
+            met=report.connectors["google_contacts"].errors == 0,  # type: ignore[attr-defined]
+        ),
+        Measure(
+            group,
+            f"write requests, {what}",
+            _writes(emu),
+            "requests",
+            note="the refused request, then one for the 200 merged",
+        ),
+        Measure(group, f"all requests, {what}", emu.request_count("people"), "requests"),
+        Measure(group, f"sync, {what}", took(), "s"),
+    ]
 
 
 def main() -> None:

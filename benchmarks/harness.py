@@ -33,7 +33,7 @@ class Measure:
     note: str = ""
 
     def shown(self) -> str:
-        if self.unit in ("requests", "rows", "contacts", "pairs"):
+        if self.unit in ("requests", "rows", "contacts", "pairs", "edits"):
             return f"{self.value:,.0f} {self.unit}"
         if self.unit == "ratio":
             return f"{self.value:.4f}"

@@ -11,7 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 from relationkit.cli import main
-from relationkit.connectors.memory import MemoryConnector, memory_backend, reset_memory_backends
+from relationkit.connectors.memory import (
+    MemoryConnector,
+    MemoryRemote,
+    memory_backend,
+    reset_memory_backends,
+)
 from relationkit.models import Contact, FollowUp, FollowUpStatus
 from relationkit.sync.contract import Kind
 from relationkit.sync.engine import SyncEngine
@@ -75,11 +80,17 @@ def test_merging_a_deleted_customer_into_a_live_one_keeps_a_live_customer(ws: Wo
     assert [c.id for c in ws.contacts()] == [merged.id]
 
 
-def test_a_remote_delete_only_marks_removed_by_default(ws: Workspace, backend: str) -> None:
+def _deleted_there_after_a_sync(ws: Workspace, backend: str, **settings: object) -> MemoryRemote:
+    """Bob, synced once, then deleted in the memory remote."""
     remote = memory_backend(backend)
     ext = remote.add(Kind.CONTACT, {"display_name": "Bob Day", "emails": ["bob@example.com"]})
-    _sync(ws, backend)
+    _sync(ws, backend, **settings)
     remote.delete(ext)
+    return remote
+
+
+def test_a_remote_delete_only_marks_removed_by_default(ws: Workspace, backend: str) -> None:
+    _deleted_there_after_a_sync(ws, backend)
     report = _sync(ws, backend)
     assert report.connectors["memory"].removed == 1
     assert ws.get_contact("bob@example.com").deleted_at is None
@@ -89,10 +100,7 @@ def test_a_remote_delete_only_marks_removed_by_default(ws: Workspace, backend: s
 def test_a_remote_delete_deletes_here_with_propagate_deletes_and_undelete_writes_back(
     ws: Workspace, backend: str
 ) -> None:
-    remote = memory_backend(backend)
-    ext = remote.add(Kind.CONTACT, {"display_name": "Bob Day", "emails": ["bob@example.com"]})
-    _sync(ws, backend, propagate_deletes=True)
-    remote.delete(ext)
+    remote = _deleted_there_after_a_sync(ws, backend, propagate_deletes=True)
 
     report = _sync(ws, backend, propagate_deletes=True)
 
@@ -114,10 +122,7 @@ def test_a_remote_delete_deletes_here_with_propagate_deletes_and_undelete_writes
 def test_a_record_only_missing_from_a_full_listing_is_never_deleted_here(
     ws: Workspace, backend: str
 ) -> None:
-    remote = memory_backend(backend)
-    ext = remote.add(Kind.CONTACT, {"display_name": "Bob Day", "emails": ["bob@example.com"]})
-    _sync(ws, backend, propagate_deletes=True)
-    remote.delete(ext)
+    _deleted_there_after_a_sync(ws, backend, propagate_deletes=True)
     report = SyncEngine(ws).run(
         [MemoryConnector(ws, {"backend": backend, "propagate_deletes": True})], full=True
     )
