@@ -66,7 +66,7 @@ def test_the_same_person_added_again_brings_the_deleted_customer_back(ws: Worksp
     ann = ws.add_contact("Ann Lee", email="ann@example.com")
     ws.delete_contact(ann)
     result = ws.upsert(Contact(display_name="Ann Lee", emails=["ann@example.com"]), source="csv")
-    assert result.contact.id == ann.id
+    assert (result.contact.id, result.action) == (ann.id, "updated")
     assert result.contact.deleted_at is None
     assert ws.count_contacts() == 1
 

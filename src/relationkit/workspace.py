@@ -554,7 +554,7 @@ class Workspace:
         if changed or revived:
             batch.add(existing, changed=changed)
             owners.update(dict.fromkeys(identity.match_keys(existing), existing.id))
-        return Upsert(existing, "updated" if changed else "unchanged", changed, review)
+        return Upsert(existing, "updated" if changed or revived else "unchanged", changed, review)
 
     def _review_other_owners(
         self,
