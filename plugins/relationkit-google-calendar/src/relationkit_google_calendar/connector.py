@@ -9,6 +9,7 @@ See docs/google-calendar.md.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -169,7 +170,37 @@ class GoogleCalendarConnector(Connector):
         for key, outcome in outcomes.items():
             change = changes[int(key)]
             results[int(key)] = self._result(change, outcome)
+        stale = [int(k) for k, o in outcomes.items() if http_status_of(o) == 412]
+        results.update(self._changed_meanwhile(events, changes, stale, results))
         return [results[i] for i in range(len(changes))]
+
+    def _changed_meanwhile(
+        self,
+        events: Any,
+        changes: list[Change],
+        indexes: list[int],
+        results: dict[int, PushResult],
+    ) -> dict[int, PushResult]:
+        """Updates Google refused with 412 (the owner changed the event since the last sync):
+        the events as they are now go back with the results, for the engine to merge and ask
+        again in the same sync."""
+        if not indexes:
+            return {}
+        fetched = run_batch(
+            self.service,
+            {
+                str(i): _bound(
+                    events.get, calendarId=self.calendar_id, eventId=changes[i].external_id
+                )
+                for i in indexes
+            },
+            f"{WHAT}: read changed events",
+        )
+        return {
+            i: replace(results[i], current=item)
+            for i in indexes
+            if isinstance(event := fetched[str(i)], dict) and (item := self._item(event))
+        }
 
     def _existing(
         self,
@@ -328,7 +359,7 @@ class GoogleCalendarConnector(Connector):
             return PushResult(change.local_id, outcome["id"], outcome.get("etag", ""))
         status = http_status_of(outcome)
         if status == 412:
-            why = "the event changed in Google Calendar meanwhile; the next sync reads it first"
+            why = "the event changed in Google Calendar meanwhile"
         elif status is not None:
             why = f"Google answered HTTP {status}"
         elif isinstance(outcome, Exception):
