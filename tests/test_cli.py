@@ -221,6 +221,14 @@ def test_import_csv_with_map_and_dry_run(cli: CliRunnerOnDb, tmp_path: Path) -> 
     assert "created: 0" in again.stdout
 
 
+def test_import_csv_exits_3_when_rows_are_rejected(cli: CliRunnerOnDb, tmp_path: Path) -> None:
+    file = tmp_path / "customers.csv"
+    file.write_text("Name,Email,Notes\nAnn Lee,ann@example.com,\n,,no name nor email\n")
+    result = cli("import", "csv", str(file), code=3)
+    assert "created: 1" in result.stdout and "rejected: 1" in result.stdout
+    assert "Error: 1 row(s) were rejected and not imported" in result.stderr
+
+
 def test_import_csv_rejects_a_bad_map(cli: CliRunnerOnDb, tmp_path: Path) -> None:
     file = tmp_path / "customers.csv"
     file.write_text(CUSTOMERS)
@@ -234,14 +242,15 @@ def test_import_purchases(cli: CliRunnerOnDb, tmp_path: Path) -> None:
     purchases.write_text(PURCHASES)
     cli("import", "csv", str(customers))
     unmatched = tmp_path / "to-fix.csv"
-    result = cli("import", "purchases", str(purchases), "--unmatched", str(unmatched))
+    result = cli("import", "purchases", str(purchases), "--unmatched", str(unmatched), code=3)
     assert "recorded: 2, already recorded: 0, matched no customer: 1, rejected: 0" in result.stdout
+    assert "Error: 1 line(s) were not imported" in result.stderr
     assert "nobody@example.com" in result.stdout  # no such customer: a problem, not a crash
     assert unmatched.read_text().splitlines() == [
         "Date,Order,Email,Amount,Category",
         "2026-06-03,A-3,nobody@example.com,12.00,seeds",
     ]
-    again = cli("import", "purchases", str(purchases))
+    again = cli("import", "purchases", str(purchases), code=3)  # the unmatched line again
     assert "recorded: 0, already recorded: 2" in again.stdout
     assert cli.json("contacts", "show", "ann@example.com")["stats"]["total_spend"] == "1370.40"
 

@@ -566,6 +566,16 @@ def _print_import_report(report: ImportReport, counts: Sequence[tuple[str, str]]
         )
 
 
+def _exit_if_left_out(left_out: int, what: str) -> None:
+    """Exit with status 3 (as a partial sync does) when some rows were not imported, so that a
+    script or a scheduled import notices; the rest was imported."""
+    if left_out:
+        from .jobs import ExitCode
+
+        click.echo(f"Error: {left_out} {what} not imported; see above", err=True)
+        raise SystemExit(int(ExitCode.PARTIAL))
+
+
 @main.group("import")
 def import_() -> None:
     """Import contacts or purchases from CSV files."""
@@ -589,6 +599,7 @@ def import_csv(obj: CliContext, file: Path, maps: tuple[str, ...], dry_run: bool
     if dry_run:
         click.echo("Dry run: nothing was changed.")
     _print_import_report(report, _CONTACT_COUNTS)
+    _exit_if_left_out(report.rejected, "row(s) were rejected and")
 
 
 @import_.command("purchases")
@@ -614,6 +625,7 @@ def import_purchases(
     if unmatched is not None and report.unmatched:
         report.write_unmatched(unmatched)
         click.echo(f"Wrote {len(report.unmatched)} unmatched line(s) to {unmatched}")
+    _exit_if_left_out(report.rejected + report.needs_review, "line(s) were")
 
 
 @contextmanager

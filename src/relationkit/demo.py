@@ -322,6 +322,11 @@ def _command(console: Console, run: DemoRun, args: list[str]) -> bool:
     except (click.ClickException, RelationkitError) as exc:
         console.print(f"It failed: {exc}", highlight=False, markup=False)
         return False
+    except SystemExit as exc:  # a command's own exit status: 3 means part of it was done
+        if exc.code in (None, 0, 3):
+            return True
+        console.print(f"It stopped with exit status {exc.code}.", highlight=False, markup=False)
+        return False
     return True
 
 
