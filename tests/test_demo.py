@@ -151,3 +151,16 @@ def test_a_folder_that_holds_a_demo_is_refused(outcome: DemoOutcome) -> None:
     result = CliRunner().invoke(main, ["demo", "--dir", str(outcome.folder)])
     assert result.exit_code == 1
     assert "already holds a demo" in result.output
+
+
+def test_demo_keep_takes_sigterm_like_ctrl_c() -> None:
+    """`demo --keep` stopped by `kill` (or a service manager) cleans up as Ctrl-C does."""
+    import signal
+
+    from relationkit.demo import _sigterm_as_interrupt
+
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt), _sigterm_as_interrupt():
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the signal arrives first
+    assert signal.getsignal(signal.SIGTERM) is before

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
+import signal
 import tempfile
 import time
 from collections import Counter
@@ -393,9 +394,28 @@ def _wait(console: Console, run: DemoRun) -> None:
         "Or talk to it with gspread or googleapiclient (see docs/demo.md).",
         highlight=False,
     )
-    with contextlib.suppress(KeyboardInterrupt):
+    with contextlib.suppress(KeyboardInterrupt), _sigterm_as_interrupt():
         while True:
             time.sleep(3600)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Take SIGTERM (``kill``, a service manager stopping it) like Ctrl-C, so that the
+    emulator stops and the temporary folder is removed either way."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: nothing to take over
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 __all__ = ["DemoRun", "run_demo"]
