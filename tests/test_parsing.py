@@ -422,9 +422,9 @@ def test_emails_split_on_separators_but_not_inside_one_mistyped_address():
 
 
 def test_do_not_contact_written_in_the_marketing_column():
-    contact, problems = contact_from_fields({"marketing": "Do not contact"})
+    contact, problems = contact_from_fields({"marketing": "Do not contact"}, source="csv")
     assert not problems
-    assert contact.consent == Consent(marketing=False, do_not_contact=True, source="api")
+    assert contact.consent == Consent(marketing=False, do_not_contact=True, source="csv")
 
 
 def test_do_not_contact_false_is_still_a_value():
@@ -510,3 +510,15 @@ def test_the_plain_name_shortcut_agrees_with_parse_name(words):
 
     text = " ".join(words)
     assert _parse_name(text) == parse_name(text)
+
+
+def test_a_consent_typed_in_is_dated_and_one_from_a_file_is_not() -> None:
+    at = datetime(2026, 5, 2, 10, 0, tzinfo=UTC)
+    typed, _ = contact_from_fields({"name": "Ann", "marketing": "yes"}, source="cli", at=at)
+    assert (typed.consent.marketing, typed.consent.given_at) == (True, at)
+    filed, _ = contact_from_fields({"name": "Ann", "marketing": "yes"}, source="csv", at=at)
+    assert (filed.consent.marketing, filed.consent.given_at) == (True, None)
+    dated, _ = contact_from_fields(
+        {"name": "Ann", "marketing": "no", "marketing_given_at": "2025-01-02"}, source="api", at=at
+    )
+    assert dated.consent.given_at is not None and dated.consent.given_at.year == 2025

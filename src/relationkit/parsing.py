@@ -644,6 +644,10 @@ _FAMILY_ITEM = re.compile(
 )
 
 
+# Sources where values are typed as the customer gives them (a consent is dated then).
+_TYPED = ("api", "cli")
+
+
 def contact_from_fields(
     fields: Mapping[str, Any],
     *,
@@ -667,7 +671,9 @@ def contact_from_fields(
     Nothing is dropped: a value that cannot be read is reported and kept as text in
     ``custom["invalid <field>"]`` (several joined by ``; ``); a phone extension goes to
     ``custom["phone extension"]``. Empty values mean "not given". Every field given a value gets
-    provenance ``(source, at)``.
+    provenance ``(source, at)``. A marketing consent given without ``marketing_given_at`` is
+    dated ``at`` when ``source`` is ``api`` or ``cli`` (typed as the customer says it); from a
+    file it stays undated.
     """
     builder = _ContactBuilder(region, source, at or utcnow())
     builder.build(fields)
@@ -853,6 +859,8 @@ class _ContactBuilder:
         consent = _consent(known, self.region, self._report_consent)
         if consent.marketing is not None and "consent_source" not in present:
             consent.source = self.source
+        if consent.marketing is not None and consent.given_at is None and self.source in _TYPED:
+            consent.given_at = self.at  # said now, to whoever types it; a file does not say when
         self.put("consent", consent)
 
     def _report_consent(self, problem: InvalidValue) -> None:
