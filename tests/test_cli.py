@@ -184,6 +184,22 @@ def test_purchases_and_interactions(cli: CliRunnerOnDb) -> None:
     assert "2026-05-10\tcall\tAsked about servicing" in text
 
 
+def test_contacts_show_has_family_milestones_and_custom_fields(cli: CliRunnerOnDb) -> None:
+    with cli.workspace() as ws:
+        ws.add_contact(
+            "Ann Lee",
+            email="ann@example.com",
+            spouse="Tom",
+            children="Mia (2015-04-01)",
+            milestones="shop opening: --09-01",
+            custom={"Loyalty": "gold"},
+        )
+    text = cli("contacts", "show", "ann@example.com").stdout
+    assert "spouse: Tom; child: Mia (born 2015-04-01)" in text
+    assert "shop opening --09-01" in text
+    assert "Loyalty:" in text and "gold" in text
+
+
 def test_user_errors_are_messages(cli: CliRunnerOnDb) -> None:
     missing = cli("contacts", "show", "nobody@example.com", code=1)
     assert missing.stderr.startswith("Error: no contact with id, email, phone")

@@ -45,7 +45,7 @@ from .errors import (
     SafetyGuardTripped,
 )
 from .importers import ImportReport, import_contacts_csv, import_purchases_csv
-from .models import Contact, InteractionKind
+from .models import Contact, FamilyMember, InteractionKind
 from .parsing import contact_from_fields, parse_amount, parse_date
 from .plugins import PluginManager, connector_classes, get_plugin_manager, plugin_info
 from .store.codec import to_jsonable
@@ -368,7 +368,10 @@ def contacts_show(obj: CliContext, ref: str, as_json: bool) -> None:
         ("Channel", contact.preferred_channel and contact.preferred_channel.value),
         ("Marketing", "do not contact" if consent.do_not_contact else marketing),
         ("LinkedIn", contact.linkedin_url),
+        ("Family", "; ".join(_family_member(m) for m in contact.family)),
+        ("Milestones", "; ".join(f"{m.label} {m.date.iso()}" for m in contact.milestones)),
         ("Notes", contact.notes),
+        *((f"{key}", value) for key, value in sorted(contact.custom.items())),
     ]
     click.echo(f"{contact.name}  ({contact.id})")
     if contact.deleted_at is not None:
@@ -400,6 +403,11 @@ def contacts_show(obj: CliContext, ref: str, as_json: bool) -> None:
             [(i.date, i.kind.value, i.summary) for i in interactions],
             title="Recent interactions",
         )
+
+
+def _family_member(member: FamilyMember) -> str:
+    born = f" (born {member.birthday.iso()})" if member.birthday else ""
+    return f"{member.relation + ': ' if member.relation else ''}{member.name}{born}"
 
 
 @contacts.command("add")
