@@ -45,6 +45,34 @@ def test_headers_are_recognised_by_their_synonyms():
     }  # fmt: skip
 
 
+SHOPIFY_CUSTOMERS = (
+    "First Name,Last Name,Email,Accepts Email Marketing,Default Address Company,"
+    "Default Address Address1,Default Address Address2,Default Address City,"
+    "Default Address Province Code,Default Address Country Code,Default Address Zip,"
+    "Default Address Phone,Phone,Accepts SMS Marketing,Total Spent,Total Orders,Note,"
+    "Tax Exempt,Tags\n"
+    "Ann,Lee,ann@example.com,yes,Lee Gardens,1 Garden Lane,Unit 2,Springfield,IL,US,62701,"
+    "+1 415 555 0134,,no,129.90,2,Prefers mornings,no,vip\n"
+)
+
+
+def test_a_shopify_customer_export_is_read_as_it_comes(ws, tmp_path):
+    report = import_contacts_csv(ws, write(tmp_path, "customers_export.csv", SHOPIFY_CUSTOMERS))
+    assert (report.created, report.rejected, report.problems) == (1, 0, [])
+    ann = ws.get_contact("ann@example.com")
+    assert (ann.given_name, ann.family_name, ann.company) == ("Ann", "Lee", "Lee Gardens")
+    assert ann.consent.marketing is True
+    assert ann.phones == ["+14155550134"]
+    address = ann.address
+    assert (address.street, address.extended, address.city) == (
+        "1 Garden Lane",
+        "Unit 2",
+        "Springfield",
+    )
+    assert (address.region, address.postal_code, address.country) == ("IL", "62701", "US")
+    assert ann.custom["Total Spent"] == "129.90" and ann.tags == ["vip"]
+
+
 def test_duplicate_headers_and_overrides():
     headers = ["Company", "Company", "Note", "Note", "X", "Y", ""]
     mapped = map_headers(headers, {"x": "email", "Y": "ignore"})

@@ -47,20 +47,35 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "phone": (
         "phone", "mobile", "cell", "tel", "telephone", "phone number", "mobile phone",
         "cell phone", "home phone", "work phone", "business phone", "phone value", "phones",
-        "customer phone", "mobile number",
+        "customer phone", "mobile number", "default address phone",
     ),
     "address": ("address", "full address", "postal address", "address formatted"),
-    "street": ("street", "street address", "address line", "address street", "home street"),
-    "extended": ("address 2", "address line 2", "street 2", "apartment", "suite", "unit"),
-    "city": ("city", "town", "address city", "home city"),
-    "region": ("state", "province", "county", "region", "address region", "home state"),
+    "street": (
+        "street", "street address", "address line", "address street", "home street", "address1",
+        "address line 1", "default address address1",
+    ),
+    "extended": (
+        "address 2", "address line 2", "street 2", "apartment", "suite", "unit", "address2",
+        "default address address2",
+    ),
+    "city": ("city", "town", "address city", "home city", "default address city"),
+    "region": (
+        "state", "province", "county", "region", "address region", "home state", "province code",
+        "state code", "default address province code", "default address province",
+    ),
     "postal_code": (
         "zip", "zip code", "postcode", "postal code", "zip/postal code", "address postal code",
-        "home postal code",
+        "home postal code", "default address zip",
     ),
-    "country": ("country", "address country", "home country/region", "country/region"),
+    "country": (
+        "country", "address country", "home country/region", "country/region", "country code",
+        "default address country code", "default address country",
+    ),
     "address_label": ("address label", "address type"),
-    "company": ("company", "organisation", "organization", "business", "organization name"),
+    "company": (
+        "company", "organisation", "organization", "business", "organization name",
+        "default address company",
+    ),
     "position": ("position", "title", "job title", "role", "organization title"),
     "birthday": ("birthday", "dob", "date of birth", "birth date", "birthdate"),
     "anniversary": ("anniversary", "wedding anniversary"),
@@ -72,7 +87,7 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "marketing": (
         "marketing", "consent", "opt in", "opt-in", "newsletter", "marketing ok",
-        "accepts marketing", "marketing consent", "subscribed",
+        "accepts marketing", "marketing consent", "subscribed", "accepts email marketing",
     ),
     "marketing_given_at": ("consent date", "opt in date", "marketing consent date"),
     "consent_source": ("consent source",),
