@@ -178,3 +178,32 @@ def test_only_followups_due_soon_and_not_long_overdue_get_events(
     assert sync(settings=horizon).connectors["google_calendar"].pushed_created == 1
     assert ws.get_followup(later.id).published == {"google_calendar": ev.event_id(later.id)}
     assert sync().connectors["google_calendar"].pushed_created == 1  # no limits by default
+
+
+def test_a_snoozed_followups_event_moves_to_the_snooze_and_moving_it_resnoozes(
+    ws, sync, google_emulator
+):
+    (first,) = followups(ws, 1)
+    sync()
+    cid, event_id = calendar_id(ws), ev.event_id(first.id)
+    ws.update_followup(first, snoozed_until=DUE + timedelta(days=7))
+    assert sync().ok
+    event = google_emulator.calendar.event(event_id, cid)
+    assert event["start"] == {"date": (DUE + timedelta(days=7)).isoformat()}
+    assert event["summary"].startswith("Snoozed until ")
+    google_emulator.reset_requests()
+    quiet = sync()  # the moved event is what relationkit wrote: nothing changes back
+    assert quiet.connectors["google_calendar"].updated == 0
+    assert ws.get_followup(first.id).due == DUE
+
+    later = (DUE + timedelta(days=10)).isoformat()
+    nextday = (DUE + timedelta(days=11)).isoformat()
+    google_emulator.calendar.owner_move_event(event_id, {"date": later}, {"date": nextday}, cid)
+    assert sync().ok
+    moved = ws.get_followup(first.id)
+    assert (moved.due, moved.snoozed_until.isoformat()) == (DUE, later)
+
+    ws.complete_followup(first, "called")  # done after the snooze: the event stays on its day
+    assert sync().ok
+    done = google_emulator.calendar.event(event_id, cid)
+    assert (done["summary"], done["start"]) == ("Done: Welcome Customer 0", {"date": later})

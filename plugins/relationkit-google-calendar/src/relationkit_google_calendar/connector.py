@@ -64,6 +64,7 @@ class GoogleCalendarConnector(Connector):
         self.calendar_name = str(settings.get("calendar_name") or DEFAULT_CALENDAR_NAME)
         self.calendar_id: str | None = str(settings.get("calendar_id") or "") or None
         self._service: Any = None
+        self._snoozed_ids: set[str] | None = None
 
     # -- the client ------------------------------------------------------------------------------
 
@@ -109,6 +110,7 @@ class GoogleCalendarConnector(Connector):
 
     def pull(self, state: dict[str, str], *, full: bool) -> PullResult:
         """Events changed since the last sync (all of them on a first run, or after a 410)."""
+        self._snoozed_ids = None
         self.calendar_id = self.calendar_id or state.get("calendar_id") or None
         if self.calendar_id is None:
             return PullResult([], full=True, state={})  # no calendar yet: the push makes it
@@ -186,6 +188,7 @@ class GoogleCalendarConnector(Connector):
         again in the same sync."""
         if not indexes:
             return {}
+        self._snoozed_ids = None  # this sync may have snoozed some
         fetched = run_batch(
             self.service,
             {
@@ -275,12 +278,14 @@ class GoogleCalendarConnector(Connector):
         fields: dict[str, Any] = {}
         problems: list[InvalidValue] = []
         start = event.get("start") or {}
-        due = self.events_settings.day_of(start)
-        if due is not None:
-            fields["due"] = due.isoformat()
+        day = self.events_settings.day_of(start)
+        # A snoozed follow-up's event is on the day it is snoozed until: moving it re-snoozes.
+        which = "snoozed_until" if local_id in self._snoozed() else "due"
+        if day is not None:
+            fields[which] = day.isoformat()
         else:
             problems.append(
-                InvalidValue("due", start, "the event's start is not a date or time", event["id"])
+                InvalidValue(which, start, "the event's start is not a date or time", event["id"])
             )
         return RemoteItem(
             Kind.FOLLOWUP,
@@ -291,6 +296,13 @@ class GoogleCalendarConnector(Connector):
             changed_at=changed_at,
             problems=problems,
         )
+
+    def _snoozed(self) -> set[str]:
+        """The ids of the snoozed follow-ups, read once per pull."""
+        if self._snoozed_ids is None:
+            found = self.workspace.followups(status=FollowUpStatus.SNOOZED)
+            self._snoozed_ids = {f.id for f in found if f.snoozed_until}
+        return self._snoozed_ids
 
     def _followup(self, local_id: str) -> Any:
         try:

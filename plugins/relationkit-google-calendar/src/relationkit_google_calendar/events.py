@@ -212,12 +212,19 @@ def description(fields: dict[str, Any], details: Details) -> str:
     return "\n".join(lines).strip()
 
 
+def event_day(fields: dict[str, Any]) -> date:
+    """The day a follow-up's event is on: its due date, or the day it is snoozed until when
+    that is later (a follow-up done after a snooze stays where it was done)."""
+    due = date.fromisoformat(fields["due"])
+    snoozed = fields.get("snoozed_until")
+    return max(due, date.fromisoformat(snoozed)) if snoozed else due
+
+
 def body(
     local_id: str, fields: dict[str, Any], details: Details, settings: EventSettings
 ) -> dict[str, Any]:
     """The whole event for a follow-up (without its id)."""
-    due = date.fromisoformat(fields["due"])
-    start, end = settings.when(due, int(fields.get("minutes") or 5))
+    start, end = settings.when(event_day(fields), int(fields.get("minutes") or 5))
     finished = fields.get("status") in ("done", "skipped")
     event: dict[str, Any] = {
         "summary": summary(fields),
