@@ -189,6 +189,17 @@ def test_lapsed_past_their_own_gap_with_fitting_action(ws):
     assert rita.key == f"lapsed:{(TODAY - timedelta(days=100)).isoformat()}"
 
 
+def test_a_winback_title_follows_the_customers_own_channel(ws):
+    rita = person(ws, "Regular Rita", phone="+14155550100", preferred=Channel.EMAIL)
+    for days_ago in (220, 190, 160, 130, 100):
+        buy(ws, rita, 300, days_ago)
+    [found] = run(ws, "winback")
+    assert (found.title, found.channel) == (
+        "Get in touch with Regular Rita: we miss you",
+        Channel.EMAIL,
+    )
+
+
 def test_winback_probability_alive_with_enough_history(ws):
     for n in range(40):
         customer = person(ws, f"Customer {n}")
@@ -199,10 +210,10 @@ def test_winback_probability_alive_with_enough_history(ws):
 
 
 def test_winback_thresholds_are_settings(ws):
-    once = person(ws, "Once Olga")
+    once = person(ws, "Once Olga", street="1 Elm Street")  # a note needs an address
     buy(ws, once, 200, 100)
     [note] = run(ws, "winback", one_time_days=90, note_from=150)
-    assert note.title == "Write Once Olga a handwritten note"
+    assert (note.title, note.channel) == ("Write Once Olga a handwritten note", Channel.POST)
 
 
 def test_a_winback_follow_up_is_retired_when_the_customer_buys_again(ws):

@@ -20,6 +20,7 @@ import numpy as np
 
 from ...models import Channel, FollowUp
 from ..bgnbd import BGNBD, fit
+from ..channels import choose_channel
 from ..context import CustomerStats, PlaybookContext
 from ..rule import fill
 from ..wording import plural
@@ -54,6 +55,9 @@ class WinBack:
         "gift_title": "Send {name} a small thank-you gift",
         "note_title": "Write {name} a handwritten note",
         "invitation_title": "Invite {name} back with an offer",
+        # When the customer's own channel is not the action's (a call to someone who prefers
+        # email): the action's title would not fit.
+        "other_title": "Get in touch with {name}: we miss you",
     }
 
     def generate(self, context: PlaybookContext) -> Iterator[FollowUp]:
@@ -66,16 +70,19 @@ class WinBack:
             assert stats.last_purchase is not None
             action = _action(float(stats.total_spend), settings)
             p_alive = None if alive is None else float(alive[index])
-            values = {"name": context.contacts[contact_id].name}
+            contact = context.contacts[contact_id]
             weight = 1.0 if p_alive is None else 0.5 + 0.5 * p_alive
+            hint = _HINTS[action]
+            channel = choose_channel(contact, marketing=action == "invitation", hint=hint)
+            wording = f"{action}_title" if channel in (None, hint) else "other_title"
             yield FollowUp(
                 contact_id=contact_id,
                 rule=self.name,
                 key=f"lapsed:{stats.last_purchase.isoformat()}",
-                title=fill(settings[f"{action}_title"], self.name, f"{action}_title", **values),
+                title=fill(settings[wording], self.name, wording, name=contact.name),
                 reason=_reason(context, stats, p_alive),
                 due=context.today,
-                channel=_HINTS[action],
+                channel=channel or hint,
                 minutes=int(settings["minutes"][action]),
                 value=float(stats.total_spend) * settings["recovery_share"] * weight,
                 marketing=action == "invitation",
