@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -425,3 +426,23 @@ def test_a_few_refused_records_are_a_partial_sync_not_a_failed_one() -> None:
     assert exit_code(refused) == ExitCode.PARTIAL
     refused.connectors["google_contacts"].failed = True  # its pull failed, say
     assert exit_code(refused) == ExitCode.FAILED
+
+
+def test_on_a_terminal_the_summary_leaves_out_counts_that_are_zero_everywhere(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from relationkit.cli import _print_sync_report
+    from relationkit.sync.report import SyncReport
+
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich then takes stdout for a terminal
+    monkeypatch.setenv("COLUMNS", "80")
+    report = SyncReport()
+    report.of("google_sheets").pulled = 3
+    report.of("google_sheets").updated = 1
+    report.of("google_contacts").pulled = 2
+    _print_sync_report(report, lambda text: text)
+    table = re.sub(r"\x1b\[[0-9;]*m", "", capsys.readouterr().out)  # colours aside
+    assert all(len(line) <= 80 for line in table.splitlines())
+    for shown in ("Connector", "Pulled", "Updated", "Errors"):
+        assert shown in table
+    assert "Conflicts" not in table and "Pushed new" not in table

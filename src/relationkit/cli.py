@@ -764,6 +764,9 @@ _SYNC_COLUMNS = (
 )
 
 
+_SYNC_ALWAYS = ("name", "pulled", "errors")  # shown on a terminal even when 0
+
+
 _SYNC_EXIT_HELP = (
     "Exit status: 0 everything synced, 1 nothing synced (every connector failed, or the safety "
     "guard stopped the run), 2 a wrong option, setting or connector name, 3 some connectors "
@@ -949,9 +952,17 @@ def _print_sync_report(report: SyncReport, redact: Callable[[str], str]) -> None
     """The summary table, the planned writes of a dry run, then messages and problems."""
     if report.dry_run:
         click.echo("Dry run: nothing was changed; the pushes are what would be written.")
+    counts = list(report.connectors.values())
+    columns = list(_SYNC_COLUMNS)
+    if Console().is_terminal:  # people read it: counts that are 0 everywhere are left out
+        columns = [
+            (header, name)
+            for header, name in columns
+            if name in _SYNC_ALWAYS or any(getattr(c, name) for c in counts)
+        ]
     _print_table(
-        [header for header, _ in _SYNC_COLUMNS],
-        [[getattr(c, name) for _, name in _SYNC_COLUMNS] for c in report.connectors.values()],
+        [header for header, _ in columns],
+        [[getattr(c, name) for _, name in columns] for c in counts],
     )
     click.echo(f"New follow-ups: {report.followups_created}")
     for connector in report.connectors.values():
