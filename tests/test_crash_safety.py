@@ -25,20 +25,16 @@ import csv
 import os
 import random
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from crash_support import kill_a_sync, rerun
 
 import relationkit
 from relationkit.config import load_config
-from relationkit.jobs import CRASH_AT_ENV
 
 pytestmark = pytest.mark.slow
 
@@ -155,10 +151,6 @@ def _open(folder: Path) -> relationkit.workspace.Workspace:
     return relationkit.open(url, config=config)
 
 
-def _sync_command() -> list[str]:
-    return [sys.executable, "-c", "from relationkit.cli import main; main()", "sync"]
-
-
 @pytest.fixture(scope="module", params=SCENARIOS, ids=lambda s: s.name)
 def baseline(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -219,21 +211,8 @@ def test_a_killed_sync_converges_on_the_next_run(
 ) -> None:
     scenario, env = _copy(baseline, tmp_path)
     how, _, point = kill.partition(" ")
-    if how == "step":
-        crashed = subprocess.run(
-            _sync_command(), env={**env, CRASH_AT_ENV: point}, capture_output=True, timeout=60
-        )
-        assert crashed.returncode == -signal.SIGKILL, crashed.stderr.decode()
-    else:
-        process = subprocess.Popen(
-            _sync_command(), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        time.sleep(float(point.split()[0]))
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=60)
-
-    rerun = subprocess.run(_sync_command(), env=env, capture_output=True, timeout=60, text=True)
-    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    kill_a_sync(env, how, point)
+    rerun(env)
     _check(scenario.folder, scenario)
 
 

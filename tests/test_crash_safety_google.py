@@ -24,14 +24,11 @@ request per tool.
 from __future__ import annotations
 
 import random
-import signal
-import subprocess
-import sys
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from crash_support import kill_a_sync, rerun
 from google_sync_support import (
     APIS,
     FOLLOWUPS_TAB,
@@ -44,7 +41,7 @@ from google_sync_support import (
     name_of,
 )
 
-from relationkit.jobs import CRASH_AT_ENV, run_sync_job
+from relationkit.jobs import run_sync_job
 from relationkit.models import FollowUpStatus
 from relationkit.testing import GoogleEmulator
 
@@ -127,10 +124,6 @@ def _shop(emu: GoogleEmulator, folder: Path) -> tuple[GoogleShop, str]:
         shop.people_add(person, company=OLD)
     emu.reset_requests()
     return shop, moved
-
-
-def _sync_command() -> list[str]:
-    return [sys.executable, "-c", "from relationkit.cli import main; main()", "sync"]
 
 
 def _expected_company(email: str) -> str:
@@ -216,21 +209,8 @@ def test_a_killed_google_sync_converges_on_the_next_run(
     if point.endswith(" with People lag"):
         google_emulator.people.propagation_delay = LAG
         point = point.removesuffix(" with People lag")
-    if how == "step":
-        crashed = subprocess.run(
-            _sync_command(), env={**env, CRASH_AT_ENV: point}, capture_output=True, timeout=60
-        )
-        assert crashed.returncode == -signal.SIGKILL, crashed.stderr.decode()[-3000:]
-    else:
-        process = subprocess.Popen(
-            _sync_command(), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        time.sleep(float(point.split()[0]))
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=60)
-
-    rerun = subprocess.run(_sync_command(), env=env, capture_output=True, timeout=60, text=True)
-    assert rerun.returncode == 0, rerun.stdout + rerun.stderr[-3000:]
+    kill_a_sync(env, how, point)
+    rerun(env)
     _check(shop, moved)
 
 
@@ -261,12 +241,8 @@ def test_with_people_lag_a_later_sync_keeps_the_end_state(
     shop, moved = _shop(google_emulator, tmp_path)
     google_emulator.people.propagation_delay = LAG
     env = shop.environment()
-    crashed = subprocess.run(
-        _sync_command(), env={**env, CRASH_AT_ENV: point}, capture_output=True, timeout=60
-    )
-    assert crashed.returncode == -signal.SIGKILL, crashed.stderr.decode()[-3000:]
-    rerun = subprocess.run(_sync_command(), env=env, capture_output=True, timeout=60, text=True)
-    assert rerun.returncode == 0, rerun.stdout + rerun.stderr[-3000:]
+    kill_a_sync(env, "step", point)
+    rerun(env)
     google_emulator.advance(LAG)
     with shop.open() as ws:
         report = run_sync_job(ws)
