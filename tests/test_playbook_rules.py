@@ -24,7 +24,7 @@ def _builtins_only():
 
 
 def test_top_spender_is_thanked_with_the_figure(ws):
-    ann, bob = person(ws, "Ann Lee"), person(ws, "Bob Ray")
+    ann, bob = person(ws, "Ann Lee", street="1 Elm Street"), person(ws, "Bob Ray")
     buy(ws, ann, 1000, days_ago=2)
     buy(ws, ann, 240, days_ago=6)
     buy(ws, bob, 900, days_ago=1)
@@ -32,8 +32,23 @@ def test_top_spender_is_thanked_with_the_figure(ws):
     [thanks] = run(ws, "top_spender")
     assert thanks.contact_id == ann.id
     assert thanks.reason == "spent $1,240 in the past week, the most of anyone"
-    assert thanks.title == "Thank Ann Lee with a handwritten note"
+    assert (thanks.title, thanks.channel) == ("Thank Ann Lee with a handwritten note", Channel.POST)
     assert thanks.due == TODAY
+
+
+def test_titles_that_name_a_channel_fit_the_one_the_customer_is_reached_on(ws):
+    """No handwritten note, card or call promised to someone reached another way."""
+    ann = person(ws, "Ann Lee", email="ann@example.com", birthday=PartialDate(5, 14))  # no address
+    buy(ws, ann, 1000, days_ago=2)
+    [thanks] = run(ws, "top_spender")
+    assert (thanks.title, thanks.channel) == (
+        "Thank Ann Lee personally for their custom this week",
+        Channel.EMAIL,
+    )
+    [card] = run(ws, "special_dates")
+    assert (card.title, card.channel) == ("Wish Ann Lee a happy birthday", Channel.EMAIL)
+    [top] = run(ws, "top_customers")
+    assert (top.title, top.channel) == ("Thank Ann Lee and ask for a referral", Channel.EMAIL)
 
 
 def test_top_spender_ties_thank_everyone_tied(ws):
@@ -88,7 +103,7 @@ def test_top_ten_by_twelve_month_spend_once_per_interval(ws):
 
 
 def test_top_customers_without_marketing_consent_get_no_referral_ask(ws):
-    ann = person(ws, "Ann Lee", marketing=None)
+    ann = person(ws, "Ann Lee", phone="+14155550100", marketing=None)
     buy(ws, ann, 500, days_ago=10)
     [call] = run(ws, "top_customers")
     assert call.title == "Call Ann Lee to thank them personally"
@@ -107,7 +122,7 @@ def test_top_customers_ties_at_the_cut_are_included(ws):
 
 
 def test_birthday_with_lead_time_and_age(ws):
-    person(ws, "Ann Lee", birthday=PartialDate(5, 20, 1986))
+    person(ws, "Ann Lee", street="1 Elm Street", birthday=PartialDate(5, 20, 1986))
     person(ws, "Far Away", birthday=PartialDate(8, 1))
     [card] = run(ws, "special_dates")
     assert card.title == "Send Ann Lee a birthday card"
@@ -139,6 +154,7 @@ def test_anniversary_milestones_and_family(ws):
     ann = person(
         ws,
         "Ann Lee",
+        street="1 Elm Street",
         anniversary=PartialDate(5, 16, 2016),
         milestones=[Milestone("shop's 5th birthday", PartialDate(5, 18, 2021))],
         family=[

@@ -6,7 +6,8 @@ a plugin adds its own through the ``register_rules(register)`` hook.
 
 Rules only say *who* and *why*: consent, do-not-contact and the channel are decided once, for
 every rule, by the engine (a rule may put the channel that suits its action best in
-``FollowUp.channel`` as a hint, such as ``POST`` for a handwritten note). A rule whose
+``FollowUp.channel`` as a hint, such as ``POST`` for a handwritten note; a title that names the
+action comes from :func:`fitting_title`, so that it fits the channel chosen). A rule whose
 suggestions describe a state that can end may set ``retires_unsuggested = True``: an open
 follow-up of it that a later run no longer suggests is then retired (see :mod:`.engine`).
 """
@@ -17,6 +18,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from ..errors import ConfigError
+from ..models import Channel, Contact
+from .channels import choose_channel
 
 if TYPE_CHECKING:
     from ..models import FollowUp
@@ -63,3 +66,25 @@ def fill(template: str, rule: str, setting: str, **values: Any) -> str:
             f"[playbook.{rule}] {setting} = {template!r}: cannot fill it in ({exc}); "
             f"use these fields: {fields}"
         ) from exc
+
+
+def fitting_title(
+    contact: Contact,
+    settings: dict[str, Any],
+    rule: str,
+    titles: tuple[str, str],
+    *,
+    hint: Channel,
+    marketing: bool = False,
+    **values: Any,
+) -> tuple[str, Channel]:
+    """The title of a suggestion whose wording names a channel ("Call...", "Send a card"), and
+    the channel hint to give it.
+
+    ``titles`` names two settings: the wording for ``hint`` (the action's own channel) and one
+    for any other. The channel is chosen as the engine will (:func:`.channels.choose_channel`):
+    someone who prefers email, or has no postal address, is not told a card is in the post.
+    """
+    channel = choose_channel(contact, marketing=marketing, hint=hint)
+    setting = titles[0] if channel in (None, hint) else titles[1]
+    return fill(settings[setting], rule, setting, **values), channel or hint

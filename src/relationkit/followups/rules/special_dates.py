@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from ...models import Channel, Contact, FollowUp, PartialDate
 from ..context import PlaybookContext
-from ..rule import fill
+from ..rule import fitting_title
 from ..wording import day, plural
 
 
@@ -33,6 +33,11 @@ class SpecialDates:
         "anniversary_title": "Send {name} an anniversary card",
         "milestone_title": "Congratulate {name}: {label}",
         "family_title": "Send a birthday card for {member}, {name}'s {relation}",
+        # When the card cannot go by post (they prefer email, no address known):
+        "birthday_other_title": "Wish {name} a happy birthday",
+        "anniversary_other_title": "Wish {name} a happy anniversary",
+        "milestone_other_title": "Congratulate {name}: {label}",
+        "family_other_title": "Wish {member}, {name}'s {relation}, a happy birthday",
     }
 
     def generate(self, context: PlaybookContext) -> Iterator[FollowUp]:
@@ -45,7 +50,14 @@ class SpecialDates:
                 if on >= horizon:
                     continue
                 values = {"name": contact.name, "label": label, **extra}
-                title = fill(settings[f"{kind}_title"], self.name, f"{kind}_title", **values)
+                title, channel = fitting_title(
+                    contact,
+                    settings,
+                    self.name,
+                    (f"{kind}_title", f"{kind}_other_title"),
+                    hint=Channel.POST,
+                    **values,
+                )
                 yield FollowUp(
                     contact_id=contact.id,
                     rule=self.name,
@@ -53,7 +65,7 @@ class SpecialDates:
                     title=title,
                     reason=_reason(kind, label, when, on, extra),
                     due=max(context.today, on - timedelta(days=lead)),
-                    channel=Channel.POST,
+                    channel=channel,
                     minutes=settings["minutes"],
                     value=settings["value"]
                     + max(float(context.stat(contact.id).spend_12m), 0) * settings["value_share"],

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from ...models import Channel, FollowUp
 from ..context import PlaybookContext
-from ..rule import fill
+from ..rule import fill, fitting_title
 
 _EPOCH = date(2000, 1, 3)  # a Monday: periods start on Mondays
 
@@ -31,6 +31,8 @@ class TopCustomers:
         "referral_value": 50,
         "title": "Call {name}: thank them and ask for a referral",
         "title_no_referral": "Call {name} to thank them personally",
+        "other_title": "Thank {name} and ask for a referral",  # when not by phone
+        "other_title_no_referral": "Thank {name} personally",
         "reason": "your #{rank} customer: {spend} in the past 12 months",
         "referral": "; offer {incentive}",
     }
@@ -52,16 +54,23 @@ class TopCustomers:
                 "spend": context.money(stats.spend_12m),
                 "incentive": settings["incentive"],
             }
-            title = settings["title"] if ask else settings["title_no_referral"]
+            titles = (
+                ("title", "other_title")
+                if ask
+                else ("title_no_referral", "other_title_no_referral")
+            )
+            title, channel = fitting_title(
+                contact, settings, self.name, titles, hint=Channel.PHONE, marketing=ask, **values
+            )
             reason = settings["reason"] + (settings["referral"] if ask else "")
             yield FollowUp(
                 contact_id=contact_id,
                 rule=self.name,
                 key=f"since:{period_start.isoformat()}",
-                title=fill(title, self.name, "title", **values),
+                title=title,
                 reason=fill(reason, self.name, "reason", **values),
                 due=context.today,
-                channel=Channel.PHONE,
+                channel=channel,
                 minutes=settings["minutes"],
                 value=float(stats.spend_12m) * settings["value_share"]
                 + (settings["referral_value"] if ask else 0),

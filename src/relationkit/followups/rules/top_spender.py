@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from ...models import Channel, FollowUp
 from ..context import PlaybookContext
-from ..rule import fill
+from ..rule import fill, fitting_title
 from ..wording import plural, week_key
 
 
@@ -20,6 +20,7 @@ class TopSpender:
         "minutes": 5,
         "value_share": 0.1,  # value: this share of their 12-month spend
         "title": "Thank {name} with a handwritten note",
+        "other_title": "Thank {name} personally for their custom this week",  # not by post
         "reason": "spent {spend} in the past week, the most of anyone{tie}",
     }
 
@@ -34,19 +35,19 @@ class TopSpender:
         tied = sorted(cid for cid, spend in week.items() if spend == best)
         tie = f" (tied with {plural(len(tied) - 1, 'other')})" if len(tied) > 1 else ""
         for contact_id in tied:
-            values = {
-                "name": context.contacts[contact_id].name,
-                "spend": context.money(best),
-                "tie": tie,
-            }
+            contact = context.contacts[contact_id]
+            values = {"name": contact.name, "spend": context.money(best), "tie": tie}
+            title, channel = fitting_title(
+                contact, settings, self.name, ("title", "other_title"), hint=Channel.POST, **values
+            )
             yield FollowUp(
                 contact_id=contact_id,
                 rule=self.name,
                 key=f"week:{week_key(context.today)}",
-                title=fill(settings["title"], self.name, "title", **values),
+                title=title,
                 reason=fill(settings["reason"], self.name, "reason", **values),
                 due=context.today,
-                channel=Channel.POST,
+                channel=channel,
                 minutes=settings["minutes"],
                 value=float(context.stat(contact_id).spend_12m) * settings["value_share"],
             )

@@ -20,9 +20,8 @@ import numpy as np
 
 from ...models import Channel, FollowUp
 from ..bgnbd import BGNBD, fit
-from ..channels import choose_channel
 from ..context import CustomerStats, PlaybookContext
-from ..rule import fill
+from ..rule import fitting_title
 from ..wording import plural
 
 _ACTIONS = ("call", "gift", "note", "invitation")
@@ -72,17 +71,23 @@ class WinBack:
             p_alive = None if alive is None else float(alive[index])
             contact = context.contacts[contact_id]
             weight = 1.0 if p_alive is None else 0.5 + 0.5 * p_alive
-            hint = _HINTS[action]
-            channel = choose_channel(contact, marketing=action == "invitation", hint=hint)
-            wording = f"{action}_title" if channel in (None, hint) else "other_title"
+            title, channel = fitting_title(
+                contact,
+                settings,
+                self.name,
+                (f"{action}_title", "other_title"),
+                hint=_HINTS[action],
+                marketing=action == "invitation",
+                name=contact.name,
+            )
             yield FollowUp(
                 contact_id=contact_id,
                 rule=self.name,
                 key=f"lapsed:{stats.last_purchase.isoformat()}",
-                title=fill(settings[wording], self.name, wording, name=contact.name),
+                title=title,
                 reason=_reason(context, stats, p_alive),
                 due=context.today,
-                channel=channel or hint,
+                channel=channel,
                 minutes=int(settings["minutes"][action]),
                 value=float(stats.total_spend) * settings["recovery_share"] * weight,
                 marketing=action == "invitation",
