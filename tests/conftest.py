@@ -106,3 +106,13 @@ def ws(db_url: str) -> Iterator[Workspace]:
     workspace = relationkit.open(db_url, config=Config(db_url=db_url))
     yield workspace
     workspace.close()
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite database, for tests to copy for each example (migrating each time
+    is slow)."""
+    path = tmp_path_factory.mktemp("template") / "crm.db"
+    url = f"sqlite:///{path}"
+    relationkit.open(url, config=Config(db_url=url)).close()
+    return path

@@ -432,15 +432,6 @@ class SyncMachine(RuleBasedStateMachine):
         assert len(remote_emails) == len(set(remote_emails))
 
 
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated database, copied for every example (migrating each time is slow)."""
-    path = tmp_path_factory.mktemp("template") / "crm.db"
-    url = f"sqlite:///{path}"
-    relationkit.open(url, config=Config(db_url=url)).close()
-    return path
-
-
 @pytest.mark.slow
 def test_sync_state_machine(template_db: Path, tmp_path: Path) -> None:
     counter = itertools.count()

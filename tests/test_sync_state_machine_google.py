@@ -42,8 +42,6 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
-import relationkit
-from relationkit.config import Config
 from relationkit.errors import NotFound
 from relationkit.jobs import run_sync_job
 from relationkit.models import Contact, FollowUpStatus
@@ -334,15 +332,6 @@ def _check_side(side: str, records: list[Record], ids: dict[str, str], removed: 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated database, copied for every example (migrating each time is slow)."""
-    path = tmp_path_factory.mktemp("template") / "crm.db"
-    url = f"sqlite:///{path}"
-    relationkit.open(url, config=Config(db_url=url)).close()
-    return path
 
 
 @pytest.mark.slow

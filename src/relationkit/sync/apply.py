@@ -12,6 +12,7 @@ from . import status
 from .conflicts import Merge, Stamp, merge_fields
 from .contract import Connector, Kind, PullResult, RemoteItem
 from .local import Adopted, LocalSide
+from .push import propagates_deletes
 from .report import Problem, SyncReport
 
 log = logging.getLogger("relationkit.sync")
@@ -193,7 +194,7 @@ class PullApplier:
         record = side.find(known.local_id)
         if record is not None:
             side.linked(record, self.name, known.external_id, known.etag, removed=True)
-        propagate = bool(self.connector.settings.get("propagate_deletes", False))
+        propagate = propagates_deletes(self.connector)
         if deleted and propagate and record is not None and side.delete(record, source=self.name):
             self.report.note(
                 f"{self.name}: contact {record.id} was deleted there and so here "

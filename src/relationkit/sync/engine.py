@@ -35,7 +35,7 @@ from .apply import PullApplier
 from .contract import Change, Connector, Kind, PullResult, PushResult, RemoteItem
 from .guards import check_full_pull
 from .local import LocalSide, local_sides
-from .push import plan_changes, save_results
+from .push import failure_note, plan_changes, save_results
 from .report import ConnectorReport, SyncReport
 
 if TYPE_CHECKING:
@@ -245,13 +245,7 @@ class SyncEngine:
         the pull) is merged with what the remote holds now and sent again, a few rounds at most."""
         counts = report.of(connector.name)
         with self.ws.transaction() as conn:
-            changes = plan_changes(
-                conn,
-                connector,
-                sides,
-                propagate_deletes=bool(connector.settings.get("propagate_deletes", False)),
-                notes=report.messages,
-            )
+            changes = plan_changes(conn, connector, sides, notes=report.messages)
         if report.dry_run:
             counts.planned = changes
             for change in changes:
@@ -272,11 +266,8 @@ class SyncEngine:
             stale = self._send(connector, sides, report, changes)
         for change, result in stale:
             counts.errors += 1
-            report.note(
-                f"{connector.name}: {change.op} of {change.kind} {change.local_id} failed "
-                f"({result.error or 'changed there while being written'}); it is retried on "
-                "the next sync"
-            )
+            why = result.error or "changed there while being written"
+            report.note(failure_note(connector.name, change, why))
 
     def _merge_stale(
         self,
@@ -295,14 +286,7 @@ class SyncEngine:
                 conn, connector, sides, report, pulled_at=utcnow(), priority=_priority(connector)
             )
             applier.refresh([result.current for _, result in stale if result.current])
-            return plan_changes(
-                conn,
-                connector,
-                sides,
-                propagate_deletes=bool(connector.settings.get("propagate_deletes", False)),
-                notes=report.messages,
-                only=only,
-            )
+            return plan_changes(conn, connector, sides, notes=report.messages, only=only)
 
     def _send(
         self,
@@ -325,7 +309,7 @@ class SyncEngine:
                     raise ValueError(f"{len(results)} results for {len(batch)} changes")
             except Exception as exc:
                 _failed(report, connector.name, "push (the next sync links what was written)", exc)
-                return []
+                return stale  # earlier batches' stale writes are still reported
             self._step("pushed", connector.name)
             with self.ws.transaction() as conn:
                 save_results(conn, connector, sides, batch, results, counts, report.messages)

@@ -20,12 +20,25 @@ _MISSING = object()
 _PAGE = 1000  # records planned at a time
 
 
+def propagates_deletes(connector: Connector) -> bool:
+    """Whether deletes cross between relationkit and this connector's tool (its setting
+    ``propagate_deletes``, default false)."""
+    return bool(connector.settings.get("propagate_deletes", False))
+
+
+def failure_note(connector: str, change: Change, why: str) -> str:
+    """The report's line for a write that failed and is retried on the next sync."""
+    return (
+        f"{connector}: {change.op} of {change.kind} {change.local_id} failed ({why}); "
+        "it is retried on the next sync"
+    )
+
+
 def plan_changes(
     conn: Connection,
     connector: Connector,
     sides: dict[Kind, LocalSide],
     *,
-    propagate_deletes: bool,
     notes: list[str],
     only: dict[Kind, set[str]] | None = None,
 ) -> list[Change]:
@@ -37,8 +50,8 @@ def plan_changes(
 
     A record the remote removed is not created again (see :func:`relationkit.sync.restore`).
     """
-    deleting = connector.can_delete and (propagate_deletes or connector.one_record_each)
-    propagating = connector.can_delete and propagate_deletes
+    propagating = connector.can_delete and propagates_deletes(connector)
+    deleting = propagating or (connector.can_delete and connector.one_record_each)
     changes: list[Change] = []
     for kind in sorted(connector.kinds & sides.keys()):
         side = sides[kind]
@@ -172,10 +185,7 @@ def save_results(
             continue  # stale: the engine merges what the remote holds now and asks again
         if result.error:
             counts.errors += 1
-            notes.append(
-                f"{name}: {change.op} of {change.kind} {change.local_id} failed "
-                f"({result.error}); it is retried on the next sync"
-            )
+            notes.append(failure_note(name, change, result.error))
             continue
         if change.op == Op.DELETE:
             forget(change.kind, change.external_id or "")
