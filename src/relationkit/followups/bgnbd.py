@@ -95,10 +95,16 @@ def fit(x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> BGNBD:
 
 class _Sample:
     """Customers' (x, t_x, T) with the distinct values of x found once (the gamma functions of
-    the likelihood are then evaluated per distinct x, not per customer)."""
+    the likelihood are then evaluated per distinct x, not per customer).
+
+    The customers are put in one order whatever order they came in: floating-point sums
+    depend on it, and the optimiser's path (even whether it converges) with them, so the same
+    customers must always give the same fit."""
 
     def __init__(self, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> None:
-        self.x, self.t_x, self.T = _arrays(x, t_x, T)
+        x, t_x, T = _arrays(x, t_x, T)
+        order = np.lexsort((T, t_x, x))
+        self.x, self.t_x, self.T = x[order], t_x[order], T[order]
         self.counts, self.index = np.unique(self.x, return_inverse=True)
 
 

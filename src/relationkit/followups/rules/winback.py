@@ -146,7 +146,8 @@ def _history(context: PlaybookContext, customers: list[CustomerStats]) -> tuple[
 
 
 def _fit_model(context: PlaybookContext) -> BGNBD | None:
-    buyers = [s for s in context.stats.values() if s.first_purchase is not None]
+    # By id: the sample must not depend on the order the store listed the customers in.
+    buyers = [s for _, s in sorted(context.stats.items()) if s.first_purchase is not None]
     if len(buyers) > _FIT_SAMPLE:
         chosen = np.random.default_rng(0).choice(len(buyers), _FIT_SAMPLE, replace=False)
         buyers = [buyers[i] for i in sorted(chosen)]
