@@ -8,12 +8,13 @@ import textwrap
 import threading
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event
 
 import relationkit
-from relationkit.config import Config
+from relationkit.config import Config, load_config
 from relationkit.errors import InvalidValue, NotFound
 from relationkit.models import Contact
 
@@ -224,3 +225,35 @@ def test_a_contact_needs_something_that_says_who_it_is(ws):
     with pytest.raises(InvalidValue, match="needs a name, email, phone or LinkedIn URL"):
         ws.add_contact("", company="Lee Gardens")
     assert ws.count_contacts() == 0
+
+
+def test_open_with_a_url_uses_no_config_file(tmp_path, monkeypatch):
+    """A scratch database must never reach the shop's tools through the user's config file."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        'currency = "EUR"\n[connectors.csv]\nenabled = true\npath = "shop.csv"\n', encoding="utf-8"
+    )
+    monkeypatch.setenv("RELATIONKIT_CONFIG", str(config))
+    url = f"sqlite:///{tmp_path / 'scratch.db'}"
+    with relationkit.open(url) as ws:
+        assert ws.config.connectors == {}
+        assert ws.config.currency == "USD"
+        assert ws.sync().connectors == {}
+    with relationkit.open(url, config=load_config()) as ws:
+        assert ws.config.connector("csv")["enabled"] is True
+        assert ws.config.db_url == url
+    with relationkit.open() as ws:
+        assert ws.config.currency == "EUR"
+
+
+def test_readme_quick_start_runs_twice_without_doubling(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    code = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    for _ in range(2):
+        exec(compile(code, "README.md", "exec"), {"print": lambda *a: None})
+    with relationkit.open("sqlite:///crm.db") as ws:
+        ann = ws.get_contact("ann@example.com")
+        assert len(ws.purchases(ann)) == 1
+        assert len(ws.interactions(ann)) == 1
+        assert ws.count_contacts() == 1

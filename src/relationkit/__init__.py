@@ -24,11 +24,17 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 def open(url: str | None = None, *, config: Config | None = None) -> Workspace:
     """Open (creating or upgrading as needed) a relationkit database and return its Workspace.
 
-    ``url`` is any SQLAlchemy URL; without it, ``RELATIONKIT_DB``, the config file's ``db_url``
-    or the default SQLite file in the user data directory is used.
+    ``relationkit.open()`` opens the user's own set-up: the config file (with its connectors) and
+    ``RELATIONKIT_DB``, the file's ``db_url`` or the default SQLite file in the user data
+    directory. ``relationkit.open(url)`` opens that database alone, with default settings and no
+    connector, so a scratch database can never sync the shop's real sheet, contacts or calendar;
+    pass ``config=`` (``relationkit.config.load_config()`` for the user's file) to use one.
     """
+    from .config import Config, load_config
     from .workspace import Workspace
 
+    if config is None:
+        config = load_config() if url is None else Config(db_url=url)
     return Workspace(url, config=config)
 
 

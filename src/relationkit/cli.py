@@ -68,7 +68,7 @@ class CliContext:
         """The workspace for ``--db`` (else RELATIONKIT_DB or the config), closed at exit."""
         if self._workspace is None:
             get_plugin_manager()  # a broken plugin stops the command before anything changes
-            self._workspace = relationkit.open(self.db_url)
+            self._workspace = relationkit.open(self.db_url, config=load_config())
             click.get_current_context().find_root().call_on_close(self._workspace.close)
         return self._workspace
 
