@@ -476,7 +476,8 @@ def _located(
 
 
 def _group_rows(rows: list[_Row]) -> list[list[_Row]]:
-    """Rows sharing any identity key, in file order of their first row (union-find)."""
+    """Rows sharing any identity key, in file order of their first row (union-find); a row
+    whose first name differs from the row that holds the key is another member of a household."""
     parent = list(range(len(rows)))
 
     def root(i: int) -> int:
@@ -488,6 +489,8 @@ def _group_rows(rows: list[_Row]) -> list[list[_Row]]:
     owner: dict[tuple[str, str], int] = {}
     for i, row in enumerate(rows):
         for key in row.keys:
+            if key in owner and identity.names_conflict(rows[owner[key]].draft, row.draft):
+                continue
             if key in owner:
                 a, b = root(owner[key]), root(i)
                 parent[max(a, b)] = min(a, b)

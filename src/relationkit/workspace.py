@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from . import identity
 from .config import Config, load_config
 from .errors import ConcurrentChange, InvalidValue, NotFound
+from .identity.keys import Key
 from .models import (
     CONTACT_FIELDS,
     Channel,
@@ -81,6 +82,8 @@ class _Written:
     contacts: dict[str, Contact] = field(default_factory=dict)
     created: set[str] = field(default_factory=set)
     changed: dict[str, list[str]] = field(default_factory=dict)
+    # Keys a created contact shares with another household member, held by that one already.
+    shared: dict[str, set[Key]] = field(default_factory=dict)
 
     def add(self, contact: Contact, *, created: bool = False, changed: Sequence[str] = ()) -> None:
         self.contacts[contact.id] = contact
@@ -283,6 +286,7 @@ class Workspace:
 
         An email, phone or LinkedIn profile that belongs to another contact is refused
         (:class:`~relationkit.errors.InvalidValue`): the two are likely one person, to merge.
+        A household member is given a shared phone or family email with :meth:`add_contact`.
         """
         from .parsing import contact_from_fields
 
@@ -396,13 +400,16 @@ class Workspace:
         changed: Mapping[str, Sequence[str]],
         *,
         strict: bool = False,
+        shared: Mapping[str, set[Key]] | None = None,
     ) -> None:
         """Insert the ``created`` contacts and update the others, claim their free identity keys
         in order (a key another contact holds stays with it) and queue the event hooks.
 
         ``strict``: the created contacts were checked to match nobody, so a key of theirs held
-        by a contact stored before is a concurrent write: raise :class:`_KeyTaken`.
+        by a contact stored before is a concurrent write: raise :class:`_KeyTaken`; except the
+        keys in ``shared``, known to be held by another member of the household.
         """
+        shared = shared or {}
         contacts = list(contacts)
         inserts = [
             {"id": c.id, "created_at": c.created_at, **_contact_row(c)}
@@ -419,7 +426,8 @@ class Workspace:
         if strict:
             for contact_id, keys in active.items():
                 if contact_id in created and any(
-                    owners.get(key, contact_id) != contact_id for key in keys
+                    owners.get(key, contact_id) != contact_id
+                    for key in keys - shared.get(contact_id, set())
                 ):
                     raise _KeyTaken
         fresh: list[dict[str, str]] = []
@@ -515,7 +523,12 @@ class Workspace:
                 for draft in chunk:
                     results.append(self._upsert_one(conn, draft, owners, source, at, batch))
                 self._store_many(
-                    conn, batch.contacts.values(), batch.created, batch.changed, strict=True
+                    conn,
+                    batch.contacts.values(),
+                    batch.created,
+                    batch.changed,
+                    strict=True,
+                    shared=batch.shared,
                 )
         return results
 
@@ -536,21 +549,28 @@ class Workspace:
     ) -> Upsert:
         keys = sorted(identity.match_keys(draft), key=lambda k: _KEY_PRIORITY.get(k[0], 9))
         matched = list(dict.fromkeys(owners[k] for k in keys if k in owners))
+        same_record = {owners[k] for k in keys if k[0] == "source" and k in owners}
         existing = None
         for owner in matched:
-            existing = batch.current(conn, self, owner)
-            if existing is not None:
+            candidate = batch.current(conn, self, owner)
+            if candidate is None:
+                continue
+            if owner in same_record or not identity.names_conflict(candidate, draft):
+                existing = candidate
                 break
         if existing is None:
+            # Nobody, or only other members of a household (a shared phone, different names).
             draft.created_at = draft.updated_at = at or utcnow()
             batch.add(draft, created=True)
+            if held := {key for key in keys if key in owners}:
+                batch.shared[draft.id] = held
             for key in keys:  # claimed in order: a held key stays held
                 owners.setdefault(key, draft.id)
             return Upsert(draft, "created", list(CONTACT_FIELDS))
         revived = existing.deleted_at is not None  # a deleted customer came back
         existing.deleted_at, existing.deleted_by = None, ""
         changed = _absorb_draft(existing, draft, source=source, at=at)
-        review = self._review_other_owners(conn, existing, matched, source, batch)
+        review = self._review_other_owners(conn, existing, draft, matched, source, batch)
         if changed or revived:
             batch.add(existing, changed=changed)
             owners.update(dict.fromkeys(identity.match_keys(existing), existing.id))
@@ -560,15 +580,17 @@ class Workspace:
         self,
         conn: Connection,
         contact: Contact,
+        draft: Contact,
         matched: list[str],
         source: str,
         batch: _Written,
     ) -> list[DuplicateCandidate]:
-        """A draft matching two different contacts: queue the pair for the owner to decide."""
+        """A draft matching two different contacts: queue the pair for the owner to decide
+        (not when the draft's first name differs from the other's: a household member)."""
         review = []
         for other_id in matched:
             other = batch.current(conn, self, other_id)
-            if other is None or other.id == contact.id:
+            if other is None or other.id == contact.id or identity.names_conflict(draft, other):
                 continue
             shared = sorted(
                 f"same {kind} {value}"

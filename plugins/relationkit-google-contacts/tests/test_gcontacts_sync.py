@@ -59,10 +59,10 @@ def test_first_sync_of_3000_contacts_links_overlaps_and_costs_the_minimum(
 ) -> None:
     owner = google_emulator.people
     # The store already has 500 customers: 300 share an email with a Google contact, 100 a
-    # phone number, 100 are not in Google at all.
-    drafts = [Contact(display_name=f"Shop {i}", emails=[f"p{i}@example.com"]) for i in range(300)]
+    # phone number (with names that agree: the same person), 100 are not in Google at all.
+    drafts = [Contact(display_name=f"Person {i}", emails=[f"p{i}@example.com"]) for i in range(300)]
     drafts += [
-        Contact(display_name=f"Phone {i}", phones=[f"+1415555{i:04d}"]) for i in range(300, 400)
+        Contact(display_name=f"Person {i}", phones=[f"+1415555{i:04d}"]) for i in range(300, 400)
     ]
     drafts += [
         Contact(display_name=f"Only {i}", emails=[f"only{i}@example.com"]) for i in range(100)
@@ -98,8 +98,8 @@ def test_first_sync_of_3000_contacts_links_overlaps_and_costs_the_minimum(
     assert (c.pushed_updated, c.errors) == (3000, 0)
     assert len(owner.group_members(remote.gid)) == 3100
     assert by_email(google_emulator, "only7@example.com")[0]["clientData"][0]["value"]
-    assert ws.get_contact("p5@example.com").id == ids["Shop 5"]  # linked, not duplicated
-    assert ws.get_contact("+14155550350").id == ids["Phone 350"]
+    assert ws.get_contact("p5@example.com").id == ids["Person 5"]  # linked, not duplicated
+    assert ws.get_contact("+14155550350").id == ids["Person 350"]
     assert "Private" not in {c.given_name for c in ws.contacts()}
 
     google_emulator.reset_requests()
@@ -125,9 +125,8 @@ def test_uncertain_match_goes_to_the_review_queue(
 ) -> None:
     ann = ws.add_contact("Ann Lee", email="ann@example.com")
     bob = ws.add_contact("Bob Day", phone="+14155550101")
-    remote.add(
-        None, {"display_name": "A B", "emails": ["ann@example.com"], "phones": ["+14155550101"]}
-    )
+    # No name: nothing tells whether it is Ann, Bob, or one of them on the other's phone.
+    remote.add(None, {"emails": ["ann@example.com"], "phones": ["+14155550101"]})
     report = gsync()
     assert counts(report).needs_review == 1
     assert {frozenset((d.a, d.b)) for d in ws.duplicates()} >= {frozenset((ann.id, bob.id))}
@@ -717,3 +716,37 @@ def test_a_customer_deleted_in_relationkit_leaves_google_only_with_propagate_del
     again = gsync(settings)
     assert (counts(again).pushed_created, counts(again).pushed_deleted) == (0, 0)
     assert ws.get_contact("bob@example.com").deleted_at is not None
+
+
+def test_a_phone_contact_on_a_partners_number_stays_its_own_person(
+    ws: Workspace, google_emulator: GoogleEmulator, remote: PeopleRemote, gsync: Any
+) -> None:
+    """Ivan saved with his partner Hannah's number: two customers, nothing of hers on his."""
+    hannah = ws.add_contact(
+        "Hannah Kim", email="hannah@example.com", phone="+14155550123", birthday="1985-06-01"
+    )
+    ws.update_contact(hannah, tags=["roses"])
+    gsync()
+    ivan_ext = remote.add(None, {"display_name": "Ivan Petrov", "phones": ["+14155550123"]})
+
+    report = gsync()
+
+    assert report.ok, report.messages
+    assert (counts(report).created, counts(report).needs_review) == (1, 0)
+    kept = ws.get_contact(hannah.id)
+    assert (kept.name, kept.emails, kept.tags) == ("Hannah Kim", ["hannah@example.com"], ["roses"])
+    ivan = ws.contacts_by_source("google_contacts", [ivan_ext])[ivan_ext]
+    assert ivan.id != hannah.id
+    assert (ivan.name, ivan.emails, ivan.phones, ivan.tags) == (
+        "Ivan Petrov",
+        [],
+        ["+14155550123"],
+        [],
+    )
+    assert ivan.birthday is None
+    gsync()  # and nothing of Hannah's is written to Ivan's Google contact
+    ivan_in_google = google_emulator.people.person(ivan_ext)
+    assert "emailAddresses" not in ivan_in_google
+    assert "birthdays" not in ivan_in_google
+    assert [n["displayName"] for n in ivan_in_google["names"]] == ["Ivan Petrov"]
+    assert len(by_email(google_emulator, "hannah@example.com")) == 1

@@ -2,6 +2,8 @@
 
 - Normalisers give the one stored form of an email, phone, name or LinkedIn URL.
 - :func:`match_keys` lists the values no two contacts may share (the store enforces it).
+- :func:`names_conflict` tells a household (a shared phone or email, different first names) from
+  one person: shared keys make one person only when the names agree.
 - :func:`find_duplicates` suggests pairs that are probably one person, with reasons.
 - :func:`merge_contacts` joins two contacts into one, losing nothing.
 """
@@ -9,6 +11,7 @@
 from .keys import match_keys, tells_who
 from .match import DEFAULT_THRESHOLD, DuplicateCandidate, find_duplicates
 from .merge import choose_survivor, merge_contacts
+from .names import given_names_agree, names_conflict
 from .normalise import (
     NameParts,
     fold,
@@ -27,9 +30,11 @@ __all__ = [
     "choose_survivor",
     "find_duplicates",
     "fold",
+    "given_names_agree",
     "match_keys",
     "merge_contacts",
     "name_key",
+    "names_conflict",
     "normalise_email",
     "normalise_linkedin_url",
     "normalise_phone",

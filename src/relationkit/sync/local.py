@@ -262,7 +262,7 @@ class ContactSide(LocalSide):
     ) -> Adopted:
         self.flush()  # identity look-ups below read the store
         draft = self._draft(item, source=source, at=at)
-        if self._key_owners(draft):
+        if self._same_person_owners(draft):
             # An existing contact: link through its identity keys only; the engine merges the
             # other fields by the conflict rule instead of letting the draft overwrite them, and
             # records the source reference without replacing one it already has.
@@ -322,6 +322,17 @@ class ContactSide(LocalSide):
     def _key_owners(self, contact: Contact) -> set[str]:
         with self.ws.transaction() as conn:
             return set(owners_of_keys(conn, identity.match_keys(contact)).values())
+
+    def _same_person_owners(self, contact: Contact) -> set[str]:
+        """The contacts holding one of ``contact``'s identity keys that may be the same person:
+        not another member of a household (a shared phone or email, another first name)."""
+        owners = self._key_owners(contact)
+        others = self.ws.get_contacts(owners - {contact.id})
+        return {
+            owner
+            for owner in owners
+            if owner not in others or not identity.names_conflict(contact, others[owner])
+        }
 
     def _review_clashes(self, contact: Contact, source: str) -> None:
         """A remote edit gave this contact a key another contact holds: let the owner decide."""
