@@ -4,11 +4,13 @@
 - :func:`match_keys` lists the values no two contacts may share (the store enforces it).
 - :func:`find_duplicates` suggests pairs that are probably one person, with reasons.
 - :func:`merge_contacts` joins two contacts into one, losing nothing.
+- :func:`names_agree` says whether two names may be one person's (typos, initials, nicknames).
 """
 
 from .keys import match_keys, tells_who
 from .match import DEFAULT_THRESHOLD, DuplicateCandidate, find_duplicates
 from .merge import choose_survivor, merge_contacts
+from .names import names_agree
 from .normalise import (
     NameParts,
     fold,
@@ -30,6 +32,7 @@ __all__ = [
     "match_keys",
     "merge_contacts",
     "name_key",
+    "names_agree",
     "normalise_email",
     "normalise_linkedin_url",
     "normalise_phone",

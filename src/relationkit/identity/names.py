@@ -1,0 +1,74 @@
+"""Can two names be one person's? A typo, an initial, a nickname or swapped order still agree.
+
+Duplicate detection weighs names as evidence among other values (:mod:`._scoring`); this answers
+the plainer question an import asks when an email or profile already says who a record is:
+does its name contradict that? Name parts are compared as duplicate detection compares them
+(folded, Jaro-Winkler, an initial as alike as a name starting with it); a given name also agrees
+with its nicknames (``Meg`` and ``Margaret``, from the ``nicknames`` data set) and with the
+contact's own ``nickname``.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from nicknames import NickNamer
+
+from ..models import Contact
+from ._profile import _name_parts
+from ._scoring import NAME_SAME, _alike
+
+
+def names_agree(a: Contact, b: Contact) -> bool:
+    """Whether ``a`` and ``b`` may be one person by their names.
+
+    Every name part both have must agree (given with given, family with family, or the two read
+    the other way round); a contact without a name agrees with anyone (nothing contradicts).
+    So ``Ann Lee`` agrees with ``Anne Lee``, ``A. Lee``, ``Lee Ann`` and (nickname ``Annie``)
+    ``Annie Lee``, not with ``Dan Ross``, ``Tom Lee`` or ``Ann Smith``.
+    """
+    given_a, family_a, nick_a = _name_parts(a)
+    given_b, family_b, nick_b = _name_parts(b)
+    if not (given_a or family_a) or not (given_b or family_b):
+        return True
+    if _bare(given_a, family_a) in (_bare(given_b, family_b), _bare(family_b, given_b)):
+        return True  # 王芳 and 芳 王: one name, spaced or not
+    straight = _given_alike(given_a, given_b, nick_a, nick_b) and _family_alike(family_a, family_b)
+    crossed = _given_alike(given_a, family_b, nick_a, nick_b) and _family_alike(family_a, given_b)
+    return straight or crossed
+
+
+def _bare(first: str, second: str) -> str:
+    return f"{first}{second}".replace(" ", "")
+
+
+def _given_alike(x: str, y: str, nick_x: str, nick_y: str) -> bool:
+    """Given names ``x`` and ``y`` agree; ``nick_x`` is the nickname of the one called ``x``."""
+    if not (x and y):
+        return True
+    first_x, first_y = x.split()[0], y.split()[0]
+    if _alike(x, y) >= NAME_SAME or _alike(first_x, first_y) >= NAME_SAME:
+        return True
+    if (nick_x and nick_x in (y, first_y)) or (nick_y and nick_y in (x, first_x)):
+        return True  # the name someone goes by
+    return bool(_forms(first_x) & _forms(first_y))
+
+
+def _family_alike(x: str, y: str) -> bool:
+    if not (x and y):
+        return True
+    if _alike(x, y) >= NAME_SAME:
+        return True
+    return bool(set(x.split()) & set(y.split()))  # Garcia Lopez and Garcia
+
+
+@cache
+def _namer() -> NickNamer:
+    return NickNamer()
+
+
+@cache
+def _forms(name: str) -> frozenset[str]:
+    """The name, its nicknames and the names it is a nickname of (folded, lower case)."""
+    namer = _namer()
+    return frozenset({name} | namer.nicknames_of(name) | namer.canonicals_of(name))
