@@ -123,9 +123,8 @@ def schema_from_defaults(defaults: Mapping[str, Any]) -> dict[str, Setting]:
 
 
 def with_defaults(values: Mapping[str, Any], schema: Mapping[str, Setting]) -> dict[str, Any]:
-    """The table's values over the schema's defaults (settings without a default left out)."""
-    defaults = {k: s.default for k, s in schema.items() if s.default is not None}
-    return {**defaults, **values}
+    """The table's values over the schema's defaults (``None`` for a setting without one)."""
+    return {**{k: s.default for k, s in schema.items()}, **values}
 
 
 @dataclass(frozen=True)
