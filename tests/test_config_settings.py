@@ -208,3 +208,18 @@ def test_doctor_lists_each_bad_top_level_value(tmp_path: Path) -> None:
     assert f"✗ {where}:2: unknown setting colour (known: connectors, currency," in out
     assert f"✗ {where}:4: [google] subject = 3: expected text in quotes\n" in out
     assert out.endswith("3 problem(s) to fix.\n")
+
+
+def test_odd_shapes_are_reported_not_crashed_on(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text(
+        "[connectors]\ncsv = 5\n[playbook.winback]\ngap_multiple = nan\nrecovery_share = inf\n"
+    )
+    out = run(tmp_path, "doctor", code=1).stdout
+    where = tmp_path / "config.toml"
+    assert f"✗ {where}:2: [connectors] csv = 5: expected a table, such as {{ name = 1 }}" in out
+    (tmp_path / "config.toml").write_text(
+        "[playbook.winback]\ngap_multiple = nan\nrecovery_share = inf\n"
+    )
+    out = run(tmp_path, "doctor", code=1).stdout
+    assert f"✗ {where}:2: [playbook.winback] gap_multiple = nan: expected a number, 0 or" in out
+    assert f"✗ {where}:3: [playbook.winback] recovery_share = inf: expected a number from" in out

@@ -104,13 +104,12 @@ def load_config(path: Path | None = None) -> Config:
     return config
 
 
-_TABLES = Setting(dict, items=Setting(dict))  # one table per connector or rule
 TOP_LEVEL: dict[str, Setting] = {
     "db_url": Setting(str, doc="the database, any SQLAlchemy URL"),
     "region": Setting(str, "US", "default country for phone numbers without +country"),
     "currency": Setting(str, "USD", "the currency of amounts written without one"),
-    "connectors": _TABLES,
-    "playbook": _TABLES,
+    "connectors": Setting(dict, doc="one table per connector"),
+    "playbook": Setting(dict, doc="one table per follow-up rule, and the digest's"),
     "google": Setting(dict),
 }
 GOOGLE: dict[str, Setting] = {
@@ -125,6 +124,10 @@ def _check_top_level(raw: dict[str, Any], where: Config) -> list[BadSetting]:
     problems = []
     for key, message in check_table(raw, TOP_LEVEL):
         problems.append(where.bad_setting("", key, message))
+    for section in ("connectors", "playbook"):
+        if isinstance(raw.get(section), dict):
+            setattr(where, section, raw[section])
+            problems += where.check(section, {name: Setting(dict) for name in raw[section]})
     if isinstance(raw.get("google"), dict):
         where.google = raw["google"]
         problems += where.check("google", GOOGLE)
