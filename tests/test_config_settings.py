@@ -223,3 +223,19 @@ def test_odd_shapes_are_reported_not_crashed_on(tmp_path: Path) -> None:
     out = run(tmp_path, "doctor", code=1).stdout
     assert f"✗ {where}:2: [playbook.winback] gap_multiple = nan: expected a number, 0 or" in out
     assert f"✗ {where}:3: [playbook.winback] recovery_share = inf: expected a number from" in out
+
+
+def test_a_rules_defaults_give_its_settings_types() -> None:
+    from decimal import Decimal
+
+    from relationkit.settings import schema_from_defaults
+
+    schema = schema_from_defaults(
+        {"days": 7, "amount": 5.0, "on": True, "tags": {"vip": 30}, "odd": Decimal(1)}
+    )
+    assert schema["days"].fits(3) and not schema["days"].fits(3.5)
+    assert not schema["days"].fits(-1) and not schema["days"].fits(True)
+    assert schema["amount"].fits(3) and schema["amount"].fits(2.5)
+    assert not schema["on"].fits("false") and not schema["on"].fits(0)
+    assert schema["tags"].fits({"regular": 60}) and not schema["tags"].fits({"vip": "30"})
+    assert schema["odd"].fits("anything")  # not a TOML type: the rule reads it itself

@@ -105,9 +105,10 @@ def _of_type(value: Any, kind: type | None) -> bool:
 
 def setting_from_default(default: Any) -> Setting:
     """The setting a default implies: its type (a whole-number default takes whole numbers
-    only, a decimal one any number), numbers 0 or more, a table's or list's values like the
-    default's own when they all share one type."""
-    kind = type(default) if default is not None else None
+    only, a decimal one any number; a default of no TOML type, such as None, takes anything),
+    numbers 0 or more, a table's or list's values like the default's own when they all share
+    one type."""
+    kind = type(default) if type(default) in _EXPECTED else None  # another type: anything
     if isinstance(default, int | float) and not isinstance(default, bool):
         return Setting(kind, default, minimum=0)
     if isinstance(default, dict | list) and default:
