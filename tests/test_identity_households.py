@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from relationkit.errors import InvalidValue
-from relationkit.identity import given_names_agree, names_conflict
+from relationkit.identity import names_conflict
 from relationkit.importers import import_contacts_csv
 from relationkit.models import Contact
 
@@ -61,9 +61,9 @@ def test_names_in_scripts_without_spaces_are_compared_whole():
     assert names_conflict(person("王小明"), person("王小红")) is not None
 
 
-def test_given_names_agree_takes_the_first_word():
-    assert given_names_agree("mary ann", "mary")
-    assert not given_names_agree("ann marie", "mary")
+def test_only_the_first_given_name_counts():
+    assert names_conflict(person("Mary Ann Miller"), person("Mary Miller")) is None
+    assert names_conflict(person("Ann Marie Miller"), person("Mary Miller")) is not None
 
 
 def test_import_keeps_a_couple_on_one_landline_apart(ws, tmp_path):

@@ -370,7 +370,9 @@ def test_recommend_matches_interests_tags_and_categories(ws):
 
 def test_unknown_setting_names_the_rule_and_what_it_knows(ws):
     ws.config.playbook = {"welcome": {"minuts": 3}}
-    with pytest.raises(ConfigError, match=r"\[playbook.welcome\]: unknown setting\(s\) minuts"):
+    with pytest.raises(
+        ConfigError, match=r"\[playbook.welcome\] unknown setting minuts \(did you mean minutes\?\)"
+    ):
         generate(ws, TODAY)
 
 

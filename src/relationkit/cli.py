@@ -48,6 +48,7 @@ from .importers import ImportReport, import_contacts_csv, import_purchases_csv
 from .models import Contact, FamilyMember, InteractionKind
 from .parsing import contact_from_fields, parse_amount, parse_date
 from .plugins import PluginManager, connector_classes, get_plugin_manager, plugin_info
+from .settings import BadSettings
 from .store.codec import to_jsonable
 
 if TYPE_CHECKING:
@@ -1068,6 +1069,10 @@ class _Checks:
 def _check_config(checks: _Checks) -> Config | None:
     try:
         config = load_config()
+    except BadSettings as exc:
+        for problem in exc.problems:
+            checks.fail(str(problem), "correct it in the config file (docs/configuration.md)")
+        return None
     except ConfigError as exc:
         checks.fail(str(exc), "correct the file, or point RELATIONKIT_CONFIG at another one")
         return None
@@ -1076,6 +1081,19 @@ def _check_config(checks: _Checks) -> Config | None:
     else:
         checks.ok(f"no config file at {config_path()}; using the defaults")
     return config
+
+
+def _check_settings(checks: _Checks, config: Config) -> set[str]:
+    """Every value of the connector and playbook tables that does not fit its declared setting,
+    each with its file and line; the connectors whose tables have one (not set up further)."""
+    from .settings import config_problems
+
+    problems = config_problems(config)
+    for problem in problems:
+        checks.fail(str(problem), "correct it in the config file (docs/configuration.md)")
+    if not problems and (config.connectors or config.playbook):
+        checks.ok("connector and playbook settings are of the right types")
+    return {p.table.split(".", 1)[1] for p in problems if p.table.startswith("connectors.")}
 
 
 def _check_database(checks: _Checks, url: str) -> bool:
@@ -1148,9 +1166,10 @@ def _check_connectors(
     ws: Workspace | None,
     *,
     google_ok: bool,
+    unset: set[str],
 ) -> None:
     """Each enabled connector is installed and, with a usable database (and for a Google one,
-    a working sign-in), passes its own check."""
+    a working sign-in) and no bad value in its table (``unset``), passes its own check."""
     from .auth import google_scopes
 
     enabled = config.enabled_connectors()
@@ -1162,11 +1181,9 @@ def _check_connectors(
         )
     for name in enabled:
         if name not in known:
-            checks.fail(
-                f"connector {name!r} is configured but no installed plugin provides it "
-                f"(installed: {', '.join(known) or 'none'})",
-                f"install its plugin, or remove [connectors.{name}] from {config.path}",
-            )
+            continue  # an unknown connector table: reported with the settings
+        if name in unset:
+            checks.note(f"connector {name}: its set-up is checked once its settings are fixed")
             continue
         if ws is None:
             checks.ok(f"connector {name} is installed (its set-up is checked once the database is)")
@@ -1180,8 +1197,8 @@ def _check_connectors(
                 problems = connector.check()
             finally:
                 connector.close()
-        except RelationkitError as exc:
-            problems = [str(exc)]
+        except Exception as exc:  # a doctor reports what it finds, it does not crash
+            problems = [str(exc) if isinstance(exc, RelationkitError) else repr(exc)]
         for problem in problems:
             checks.fail(problem, f"correct [connectors.{name}] in {config.path}")
         if not problems:
@@ -1215,12 +1232,13 @@ def doctor(obj: CliContext) -> None:
     database_ready = _check_database(checks, url)
     known = _check_plugins(checks)
     if config is not None and known is not None:
+        unset = _check_settings(checks, config)
         google_ok = _check_google_auth(checks, config, known)
         if database_ready:
             with relationkit.open(url, config=config) as ws:
-                _check_connectors(checks, config, known, ws, google_ok=google_ok)
+                _check_connectors(checks, config, known, ws, google_ok=google_ok, unset=unset)
         else:
-            _check_connectors(checks, config, known, None, google_ok=google_ok)
+            _check_connectors(checks, config, known, None, google_ok=google_ok, unset=unset)
     if checks.problems:
         click.echo(f"{checks.problems} problem(s) to fix.")
         raise SystemExit(1)

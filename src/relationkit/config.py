@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import platformdirs
 
 from .errors import ConfigError
+from .settings import BadSetting, Setting, check_table, find_line, raise_if_bad
 
 APP = "relationkit"
 
@@ -48,14 +50,33 @@ class Config:
     playbook: dict[str, dict[str, Any]] = field(default_factory=dict)
     google: dict[str, Any] = field(default_factory=dict)  # client_secrets, service_account, subject
     path: Path | None = None  # the file this was read from, if any
+    source: str = field(default="", repr=False)  # its text: the lines messages point at
+
+    def check(
+        self, table: str, schema: Mapping[str, Setting], *, unknown_keys: bool = True
+    ) -> list[BadSetting]:
+        """Every value of ``[table]`` (``"connectors.csv"``) that does not fit ``schema``."""
+        section, _, name = table.partition(".")
+        values = getattr(self, section)
+        values = values.get(name, {}) if name else values
+        found = check_table(values, schema, unknown_keys=unknown_keys)
+        return [self.bad_setting(table, key, message) for key, message in found]
+
+    def bad_setting(self, table: str, key: str, message: str) -> BadSetting:
+        """A :class:`BadSetting` of this file, with the line where ``[table]`` sets ``key``."""
+        line = find_line(self.source, table, key) if self.source else None
+        return BadSetting(self.path, line, table, key, message)
 
     def connector(self, name: str) -> dict[str, Any]:
         """The settings table of one connector (empty when not configured)."""
         return self.connectors.get(name, {})
 
     def enabled_connectors(self) -> list[str]:
-        """Connectors switched on in the config (``enabled = true`` in their table)."""
-        return [name for name, table in self.connectors.items() if table.get("enabled", True)]
+        """Connectors switched on in the config: every table without ``enabled = false`` (a
+        value that is not a boolean counts as on, so that the sync checks it and refuses)."""
+        return [
+            name for name, table in self.connectors.items() if table.get("enabled") is not False
+        ]
 
 
 def config_path() -> Path:
@@ -66,25 +87,51 @@ def load_config(path: Path | None = None) -> Config:
     """Read the config file (missing is fine: defaults) and apply environment overrides."""
     path = path or config_path()
     raw: dict[str, Any] = {}
+    text = ""
     if path.exists():
         try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    known = {"db_url", "region", "currency", "connectors", "playbook", "google"}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise ConfigError(
-            f"{path}: unknown setting(s) {', '.join(unknown)}; see docs/configuration.md"
-        )
-    config = Config(
-        **{k: v for k, v in raw.items() if k in known}, path=path if path.exists() else None
-    )
+    found = path.exists()
+    raise_if_bad(_check_top_level(raw, Config(path=path if found else None, source=text)))
+    config = Config(**raw, path=path if found else None, source=text)
     if os.environ.get("RELATIONKIT_DB"):
         config.db_url = os.environ["RELATIONKIT_DB"]
     if os.environ.get("RELATIONKIT_REGION"):
         config.region = os.environ["RELATIONKIT_REGION"]
     return config
+
+
+TOP_LEVEL: dict[str, Setting] = {
+    "db_url": Setting(str, doc="the database, any SQLAlchemy URL"),
+    "region": Setting(str, "US", "default country for phone numbers without +country"),
+    "currency": Setting(str, "USD", "the currency of amounts written without one"),
+    "connectors": Setting(dict, doc="one table per connector"),
+    "playbook": Setting(dict, doc="one table per follow-up rule, and the digest's"),
+    "google": Setting(dict),
+}
+GOOGLE: dict[str, Setting] = {
+    "client_secrets": Setting(str, doc="the OAuth client file for `relationkit auth google`"),
+    "service_account": Setting(str, doc="a service account key file"),
+    "subject": Setting(str, doc="the user a service account acts as"),
+}
+
+
+def _check_top_level(raw: dict[str, Any], where: Config) -> list[BadSetting]:
+    """The file's own settings and the shape of its tables: every one that does not fit."""
+    problems = []
+    for key, message in check_table(raw, TOP_LEVEL):
+        problems.append(where.bad_setting("", key, message))
+    for section in ("connectors", "playbook"):
+        if isinstance(raw.get(section), dict):
+            setattr(where, section, raw[section])
+            problems += where.check(section, {name: Setting(dict) for name in raw[section]})
+    if isinstance(raw.get("google"), dict):
+        where.google = raw["google"]
+        problems += where.check("google", GOOGLE)
+    return problems
 
 
 def update_config(table: str, values: dict[str, Any], path: Path | None = None) -> Path:

@@ -188,8 +188,15 @@ def run_sync_job(
 
     ``settings`` override connectors' settings for this run (see ``sync_workspace``). Raises
     :class:`SyncLocked` when another run holds the lock, and what
-    :func:`relationkit.sync.sync_workspace` raises (an unknown connector, the safety guard).
+    :func:`relationkit.sync.sync_workspace` raises (an unknown connector, a bad setting, the
+    safety guard); a bad value in a playbook table (the follow-ups it regenerates) is a
+    ConfigError before anything runs.
     """
+    from .settings import playbook_problems, raise_if_bad
+    from .sync import settings_problems
+
+    used = playbook_problems(ws.config, unknown_tables=False)
+    raise_if_bad(settings_problems(ws, only) + used)
     with sync_lock(ws):
         return sync_workspace(
             ws,

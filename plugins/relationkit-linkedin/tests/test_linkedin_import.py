@@ -194,3 +194,54 @@ def test_certain_matches_are_decided_first(ws: Workspace, write_export: WriteExp
     assert ws.get_contact(other.id).linkedin_url == IN + "ann-lee-2"
     again = import_connections(ws, write_export(rows), exported_at=JAN)
     assert again.updated == 0 and again.matched == 2
+
+
+def test_cli_a_customers_email_under_another_name_changes_nothing_until_reviewed(
+    ws: Workspace, db_url: str, write_export: WriteExport
+) -> None:
+    ann = customer(
+        ws, "Ann Lee", emails=["ann@example.com"], company="Lee Gardens", position="Owner",
+        linkedin_url=IN + "ann-lee",
+    )  # fmt: skip
+    meg = customer(ws, "Margaret Ng", emails=["meg@ng.example"], linkedin_url=IN + "mng")
+    bob = customer(ws, "Robert Smith", emails=["bob@smith.example"], company="Smith & Co")
+    rows = [
+        ["Dan", "Ross", IN + "dan-ross", "ann@example.com", "Ross Ltd", "CEO", "1 Feb 2025"],
+        ["Meg", "Ng", IN + "meg-ng-2", "meg@ng.example", "Ng Design", "Designer", "1 Feb 2025"],
+        ["Bob", "Smyth", IN + "bsmith", "bob@smith.example", "Smith & Co", "Buyer", "1 Feb 2025"],
+    ]
+    before = {c.id: ws.get_contact(c.id) for c in (ann, meg)}
+    path = write_export(rows)
+    imported = CliRunner().invoke(main, ["--db", db_url, "linkedin", "import", str(path)])
+    assert imported.exit_code == 0, imported.output
+    assert "matched 1 customer(s) (1 updated), queued 2 for review, skipped 0." in imported.output
+    assert "line 5: Dan Ross: queued: same email address and another name" in imported.output
+    assert "line 6: Meg Ng: queued: same email address and another LinkedIn profile" in (
+        imported.output
+    )
+    for contact_id, was in before.items():  # nothing written to either
+        now = ws.get_contact(contact_id)
+        assert (now.company, now.position, now.linkedin_url, now.custom) == (
+            was.company, was.position, was.linkedin_url, was.custom,
+        )  # fmt: skip
+    smith = ws.get_contact(bob.id)  # a nickname and a typo still agree
+    assert (smith.linkedin_url, smith.position) == (IN + "bsmith", "Buyer")
+
+    listed = CliRunner().invoke(main, ["--db", db_url, "linkedin", "review"])
+    assert f"maybe Ann Lee ({ann.id}, Lee Gardens): same email address and another name" in (
+        listed.output
+    )
+    refused = CliRunner().invoke(main, ["--db", db_url, "linkedin", "not-a-match", "dan-ross"])
+    assert refused.exit_code == 0, refused.output
+    linked = CliRunner().invoke(main, ["--db", db_url, "linkedin", "link", "meg-ng-2", meg.id])
+    assert linked.exit_code == 0, linked.output
+    assert ws.get_contact(meg.id).linkedin_url == IN + "meg-ng-2"  # the owner's decision
+
+    again = CliRunner().invoke(main, ["--db", db_url, "linkedin", "import", str(path)])
+    assert "matched 2 customer(s) (0 updated), queued 0 for review, skipped 1." in again.output
+    assert "skipped 1: you said it is not a customer" in again.output
+    assert ws.get_contact(ann.id).company == "Lee Gardens"
+    assert (
+        "Nothing to review."
+        in CliRunner().invoke(main, ["--db", db_url, "linkedin", "review"]).output
+    )

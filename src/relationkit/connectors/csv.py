@@ -15,10 +15,11 @@ import os
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from ..errors import ConfigError, InvalidValue
 from ..models import new_id
+from ..settings import Setting
 from ..store.codec import fingerprint
 from ..sync.contract import Change, Connector, Kind, Op, PullResult, PushResult, RemoteItem
 from ..sync.values import clean_contact_fields
@@ -134,6 +135,9 @@ class CsvConnector(Connector):
     kinds = frozenset({Kind.CONTACT})
     fields = frozenset(COLUMNS)
     can_delete = True
+    settings_schema: ClassVar[dict[str, Setting]] = {
+        "path": Setting(str, doc="the CSV file (required), created by the first sync"),
+    }
 
     def __init__(self, workspace: Any, settings: dict[str, Any]) -> None:
         super().__init__(workspace, settings)

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from ..models import CONTACT_FIELDS, utcnow
+from ..settings import Setting
 from ..sync.contract import Change, Connector, Kind, Op, PullResult, PushResult, RemoteItem
 from ..sync.values import clean_contact_fields
 
@@ -153,6 +154,9 @@ class MemoryConnector(Connector):
     kinds = frozenset(Kind)
     fields = frozenset(CONTACT_FIELDS)
     can_delete = True
+    settings_schema: ClassVar[dict[str, Setting]] = {
+        "backend": Setting(str, doc="the in-process remote's name (default: the connector's)"),
+    }
 
     def __init__(self, workspace: Any, settings: dict[str, Any]) -> None:
         super().__init__(workspace, settings)

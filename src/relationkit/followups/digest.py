@@ -12,12 +12,20 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from ..models import Contact, FollowUp, FollowUpStatus
+from ..settings import (
+    check_table,
+    playbook_problems,
+    raise_if_bad,
+    schema_from_defaults,
+    with_defaults,
+)
 from .engine import GenerateResult, generate
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
 
 DIGEST_DEFAULTS: dict[str, Any] = {"budget_minutes": 15, "stale_days": 30}
+DIGEST_SCHEMA = schema_from_defaults(DIGEST_DEFAULTS)
 
 
 @dataclass
@@ -52,14 +60,16 @@ class Digest:
 
 
 def digest_settings(playbook: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """``[playbook.digest]`` over the defaults; a bad or unknown value is a ConfigError."""
     configured = playbook.get("digest", {})
-    unknown = sorted(set(configured) - set(DIGEST_DEFAULTS))
-    if unknown:
+    problems = check_table(configured, DIGEST_SCHEMA)
+    if problems:
         raise ConfigError(
-            f"[playbook.digest]: unknown setting(s) {', '.join(unknown)}; "
-            f"it knows {', '.join(DIGEST_DEFAULTS)} (see docs/playbook.md)"
+            "[playbook.digest]: "
+            + "; ".join(message for _, message in problems)
+            + " (see docs/playbook.md)"
         )
-    return {**DIGEST_DEFAULTS, **configured}
+    return with_defaults(configured, DIGEST_SCHEMA)
 
 
 def weekly_digest(
@@ -70,6 +80,7 @@ def weekly_digest(
     ``budget_minutes`` (default from ``[playbook.digest]``, else 15). The highest-value one is
     shown even when it alone takes longer than the budget."""
     today = today or date.today()
+    raise_if_bad(playbook_problems(ws.config, unknown_tables=False))
     settings = digest_settings(ws.config.playbook)
     budget = int(budget_minutes if budget_minutes is not None else settings["budget_minutes"])
     week_end = today + timedelta(days=6)

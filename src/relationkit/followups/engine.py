@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from .. import plugins
 from ..models import Contact, FollowUp
+from ..settings import playbook_problems, raise_if_bad
 from .channels import choose_channel
 from .context import PlaybookContext, load_context
 from .rule import Rule, rule_settings
@@ -52,6 +53,7 @@ def generate(ws: Workspace, today: date | None = None) -> GenerateResult:
     left as they are, with the owner's done, skipped and snoozed decisions)."""
     today = today or date.today()
     result = GenerateResult(today)
+    raise_if_bad(playbook_problems(ws.config, unknown_tables=False))
     rules = plugins.rules()
     settings = {rule.name: rule_settings(rule, ws.config.playbook.get(rule.name)) for rule in rules}
     enabled = [rule for rule in rules if settings[rule.name]["enabled"]]

@@ -1,8 +1,10 @@
 """The rule interface: what a playbook rule is and what it is given to work with.
 
 A rule is any object with a ``name``, a ``title``, ``defaults`` (its settings and their default
-values) and ``generate(context)``. Built-in rules live in :mod:`relationkit.followups.rules`;
-a plugin adds its own through the ``register_rules(register)`` hook.
+values, whose types are the settings' types: see :func:`rule_schema`; a rule may declare
+``settings_schema`` too, for ranges, choices or documentation) and ``generate(context)``.
+Built-in rules live in :mod:`relationkit.followups.rules`; a plugin adds its own through the
+``register_rules(register)`` hook.
 
 Rules only say *who* and *why*: consent, do-not-contact and the channel are decided once, for
 every rule, by the engine (a rule may put the channel that suits its action best in
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from ..errors import ConfigError
 from ..models import Channel, Contact
+from ..settings import Setting, check_table, schema_from_defaults, with_defaults
 from .channels import choose_channel
 
 if TYPE_CHECKING:
@@ -42,18 +45,27 @@ class Rule(Protocol):
         ...
 
 
+def rule_schema(rule: Rule) -> dict[str, Setting]:
+    """Every setting of ``[playbook.<name>]``: ``enabled``, then the rule's ``defaults`` as
+    :func:`relationkit.settings.schema_from_defaults` reads them (the default's type; numbers 0
+    or more), overridden by the rule's ``settings_schema`` when it declares one."""
+    derived = schema_from_defaults({**COMMON_DEFAULTS, **rule.defaults})
+    return {**derived, **getattr(rule, "settings_schema", {})}
+
+
 def rule_settings(rule: Rule, configured: dict[str, Any] | None) -> dict[str, Any]:
-    """The rule's defaults overlaid with its ``[playbook.<name>]`` table; unknown keys fail."""
-    defaults = {**COMMON_DEFAULTS, **rule.defaults}
+    """The rule's defaults overlaid with its ``[playbook.<name>]`` table; an unknown key or a
+    value that does not fit its setting is a :class:`ConfigError` naming every one."""
+    schema = rule_schema(rule)
     configured = configured or {}
-    unknown = sorted(set(configured) - set(defaults))
-    if unknown:
-        known = ", ".join(sorted(defaults))
+    problems = check_table(configured, schema)
+    if problems:
         raise ConfigError(
-            f"[playbook.{rule.name}]: unknown setting(s) {', '.join(unknown)}; "
-            f"this rule knows {known} (see docs/playbook.md)"
+            f"[playbook.{rule.name}]: "
+            + "; ".join(message for _, message in problems)
+            + " (see docs/playbook.md)"
         )
-    return {**defaults, **configured}
+    return with_defaults(configured, schema)
 
 
 def fill(template: str, rule: str, setting: str, **values: Any) -> str:

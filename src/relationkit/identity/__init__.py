@@ -6,12 +6,13 @@
   one person: shared keys make one person only when the names agree.
 - :func:`find_duplicates` suggests pairs that are probably one person, with reasons.
 - :func:`merge_contacts` joins two contacts into one, losing nothing.
+- :func:`names_agree` says whether two names may be one person's (typos, initials, nicknames).
 """
 
 from .keys import match_keys, tells_who
 from .match import DEFAULT_THRESHOLD, DuplicateCandidate, find_duplicates
 from .merge import choose_survivor, merge_contacts
-from .names import given_names_agree, names_conflict
+from .names import names_agree, names_conflict
 from .normalise import (
     NameParts,
     fold,
@@ -30,10 +31,10 @@ __all__ = [
     "choose_survivor",
     "find_duplicates",
     "fold",
-    "given_names_agree",
     "match_keys",
     "merge_contacts",
     "name_key",
+    "names_agree",
     "names_conflict",
     "normalise_email",
     "normalise_linkedin_url",

@@ -1,70 +1,106 @@
-"""The household rule: a shared email, phone or address is one person only when the names agree.
+"""Can two names be one person's? A typo, an initial, a nickname or swapped order still agree.
 
-Families share a landline, a mobile or a family email address. Two records sharing such a key are
-still two people when their first names clearly differ (Jane and John Miller); they are one
-person when the names agree allowing for typos (Jon, John), nicknames (Bob, Robert, from the
-curated ``nicknames`` list), initials (J., John), a missing part, accents and a swapped order.
+Two questions are asked of names. :func:`names_agree` (every name part both have agrees) is what
+an import asks when an email or profile already says who a record is. :func:`names_conflict` is
+the household rule: families share a landline, a mobile or a family email, so a shared key makes
+one person only when the first names agree (Jane and John Miller are two people; Ann Lee and Ann
+Smith may be one, married).
+
+Duplicate detection weighs names as evidence among other values (:mod:`._scoring`); this answers
+the plainer question an import asks when an email or profile already says who a record is:
+does its name contradict that? Name parts are compared as duplicate detection compares them
+(folded, Jaro-Winkler, an initial as alike as a name starting with it); a given name also agrees
+with its nicknames (``Meg`` and ``Margaret``, from the ``nicknames`` data set) and with the
+contact's own ``nickname``.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from nicknames import NickNamer
-from rapidfuzz.distance import JaroWinkler
 
 from ..models import Contact
 from ._profile import _name_parts
+from ._scoring import NAME_SAME, _alike
 
-# Given names at least this alike (Jaro-Winkler) are one name mistyped: Ann/Anne, Jon/John,
-# Stephen/Steven; James/Jane (0.83) and Mary/Martha (0.83) are two names.
-SAME_GIVEN = 0.88
+
+def names_agree(a: Contact, b: Contact) -> bool:
+    """Whether ``a`` and ``b`` may be one person by their names.
+
+    Every name part both have must agree (given with given, family with family, or the two read
+    the other way round); a contact without a name agrees with anyone (nothing contradicts).
+    So ``Ann Lee`` agrees with ``Anne Lee``, ``A. Lee``, ``Lee Ann`` and (nickname ``Annie``)
+    ``Annie Lee``, not with ``Dan Ross``, ``Tom Lee`` or ``Ann Smith``.
+    """
+    given_a, family_a, nick_a = _name_parts(a)
+    given_b, family_b, nick_b = _name_parts(b)
+    if not (given_a or family_a) or not (given_b or family_b):
+        return True
+    if _bare(given_a, family_a) in (_bare(given_b, family_b), _bare(family_b, given_b)):
+        return True  # 王芳 and 芳 王: one name, spaced or not
+    straight = _given_alike(given_a, given_b, nick_a, nick_b) and _family_alike(family_a, family_b)
+    crossed = _given_alike(given_a, family_b, nick_a, nick_b) and _family_alike(family_a, given_b)
+    return straight or crossed
 
 
 def names_conflict(a: Contact, b: Contact) -> str | None:
-    """Why ``a`` and ``b`` are two people despite what they share, or None when their names may
-    be one person's (also when either has no first name: nothing contradicts then)."""
+    """Why ``a`` and ``b`` are two people despite a key they share (their first names differ),
+    or None when they may be one person (also when either has no first name)."""
     given_a, family_a, nick_a = _name_parts(a)
     given_b, family_b, nick_b = _name_parts(b)
     if not (given_a and given_b):
         return None
-    if given_names_agree(given_a, given_b) or {nick_a, nick_b} & {given_a, given_b} - {""}:
+    if _bare(given_a, family_a) in (_bare(given_b, family_b), _bare(family_b, given_b)):
+        return None
+    if _given_alike(given_a, given_b, nick_a, nick_b):
         return None
     if not (family_a and family_b):
         # One word alone ("Miller") may be a family name: it conflicts only with both parts.
         single, other = (given_a, family_b) if not family_a else (given_b, family_a)
-        return None if other and given_names_agree(single, other) else _reason(a, b)
-    if given_names_agree(given_a, family_b) and given_names_agree(family_a, given_b):
-        return None  # typed family name first on one side
-    return _reason(a, b)
-
-
-def _reason(a: Contact, b: Contact) -> str:
+        if other and _family_alike(single, other):
+            return None
+    elif _given_alike(given_a, family_b, nick_a, nick_b) and _family_alike(family_a, given_b):
+        return None  # the family name typed first on one side
     return f"different first names: {_first(a)} / {_first(b)}"
 
 
-@lru_cache(maxsize=1 << 14)
-def given_names_agree(x: str, y: str) -> bool:
-    """Whether two folded first names (not empty) can be one person's: the same name mistyped, a
-    nickname of it or an initial. Only the first word counts (Mary Ann, Mary)."""
-    x, y = x.split()[0], y.split()[0]
-    if x == y:
-        return True
-    if len(x) == 1 or len(y) == 1:
-        return x[0] == y[0]
-    if JaroWinkler.normalized_similarity(x, y) >= SAME_GIVEN:
-        return True
-    names = _nicknamer()
-    if y in names.nicknames_of(x) or x in names.nicknames_of(y):
-        return True
-    return bool((names.canonicals_of(x) | {x}) & (names.canonicals_of(y) | {y}))
+def _first(contact: Contact) -> str:
+    """The first name as it was typed, for a reason shown to the owner."""
+    return contact.given_name or (contact.display_name.split() or [""])[0]
 
 
-@lru_cache(maxsize=1)
-def _nicknamer() -> NickNamer:
+def _bare(first: str, second: str) -> str:
+    return f"{first}{second}".replace(" ", "")
+
+
+def _given_alike(x: str, y: str, nick_x: str, nick_y: str) -> bool:
+    """Given names ``x`` and ``y`` agree; ``nick_x`` is the nickname of the one called ``x``."""
+    if not (x and y):
+        return True
+    first_x, first_y = x.split()[0], y.split()[0]
+    if _alike(x, y) >= NAME_SAME or _alike(first_x, first_y) >= NAME_SAME:
+        return True
+    if (nick_x and nick_x in (y, first_y)) or (nick_y and nick_y in (x, first_x)):
+        return True  # the name someone goes by
+    return bool(_forms(first_x) & _forms(first_y))
+
+
+def _family_alike(x: str, y: str) -> bool:
+    if not (x and y):
+        return True
+    if _alike(x, y) >= NAME_SAME:
+        return True
+    return bool(set(x.split()) & set(y.split()))  # Garcia Lopez and Garcia
+
+
+@cache
+def _namer() -> NickNamer:
     return NickNamer()
 
 
-def _first(contact: Contact) -> str:
-    """The first name as the owner typed it, for the reason shown in the review queue."""
-    return contact.given_name or (contact.display_name.split() or [""])[0]
+@cache
+def _forms(name: str) -> frozenset[str]:
+    """The name, its nicknames and the names it is a nickname of (folded, lower case)."""
+    namer = _namer()
+    return frozenset({name} | namer.nicknames_of(name) | namer.canonicals_of(name))

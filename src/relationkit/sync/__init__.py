@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete
 
 from ..errors import ConfigError, NotFound
+from ..settings import BadSetting, connector_problems, raise_if_bad
 from ..store import schema as t
 from .contract import Change, Connector, Kind, Op, PullResult, PushResult, RemoteItem
 from .engine import Between, Observer, SyncEngine
@@ -36,6 +37,10 @@ def sync_workspace(
 ) -> SyncReport:
     """Sync with every enabled connector (or ``only`` the ones named, enabled or not).
 
+    A bad value in the table of a connector it runs (a wrong type, out of range, an unknown key:
+    :func:`relationkit.settings.connector_problems`) is a :class:`ConfigError` naming them all,
+    raised before anything is read or written.
+
     A connector that cannot even be set up (a missing setting, no Google sign-in) is reported as
     an error of its own and the others still sync. ``between``, ``observer`` and ``today`` (the
     run's date, ``connector.today``) are passed to :class:`SyncEngine`. ``settings`` override
@@ -45,6 +50,7 @@ def sync_workspace(
     from ..plugins import connector_classes
 
     classes = connector_classes()
+    raise_if_bad(settings_problems(ws, only))  # before any connector is set up
     names = connectors_to_run(ws, only)
     overrides = dict(settings or {})
     idle = [name for name in overrides if name not in names]
@@ -74,6 +80,13 @@ def sync_workspace(
     finally:
         for connector in connectors:
             connector.close()
+
+
+def settings_problems(ws: Workspace, only: Sequence[str] | None = None) -> list[BadSetting]:
+    """The bad values in the tables of the connectors a sync of ``only`` (else of every
+    enabled connector) uses; an enabled table no installed connector has is one too."""
+    used = connectors_to_run(ws, only) if only else ws.config.enabled_connectors()
+    return connector_problems(ws.config, used)
 
 
 def restore(ws: Workspace, connector: str, local_id: str) -> int:

@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import InvalidValue
+from ..settings import Setting
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -150,9 +151,14 @@ class Connector:
     nothing more. ``flags`` are boolean settings that ``relationkit sync`` offers as options for
     one run: setting name -> help (``{"all_contacts": "..."}`` gives ``--all-contacts``).
 
-    Settings common to every connector (the engine reads them): ``enabled``, ``priority``,
-    ``propagate_deletes`` (default false), ``max_removed_fraction`` (default 0.5) and
-    ``guard_min_items`` (default 10); everything else in the table is the connector's own.
+    Settings common to every connector (the engine reads them, :data:`COMMON_SETTINGS`):
+    ``enabled``, ``priority``, ``propagate_deletes`` (default false), ``max_removed_fraction``
+    (default 0.5), ``guard_min_items`` (default 10) and ``batch_size``; ``flags`` are booleans.
+    ``settings_schema`` declares the connector's own (:class:`relationkit.settings.Setting`:
+    type, default, doc, range or choices): ``relationkit doctor`` reports every value that does
+    not fit, and every key neither common nor declared, with its file and line, and ``sync``
+    refuses to run with one. A connector that leaves it ``None`` gets only the common settings
+    checked (its own keys are not known, so none is called unknown).
 
     :attr:`today` is the run's date (``relationkit sync --today``): the engine sets it before
     the first pull; it is the computer's date when nobody set it. A connector whose choices
@@ -170,6 +176,7 @@ class Connector:
     priority: ClassVar[int] = 0
     scopes: ClassVar[tuple[str, ...]] = ()
     flags: ClassVar[dict[str, str]] = {}
+    settings_schema: ClassVar[dict[str, Setting] | None] = None
 
     _today: date | None = None
 
@@ -223,4 +230,36 @@ class Connector:
         return []
 
 
-__all__ = ["Change", "Connector", "Kind", "Op", "PullResult", "PushResult", "RemoteItem"]
+COMMON_SETTINGS: dict[str, Setting] = {
+    "enabled": Setting(bool, True, "false leaves the connector out of `relationkit sync`"),
+    "priority": Setting(int, doc="who wins a conflict of two changes made at the same moment"),
+    "propagate_deletes": Setting(bool, False, "let deletes cross between relationkit and the tool"),
+    "max_removed_fraction": Setting(
+        float, 0.5, "the safety guard: the share of known records a full listing may miss",
+        minimum=0, maximum=1,
+    ),
+    "guard_min_items": Setting(int, 10, "records linked before the guard applies", minimum=0),
+    "batch_size": Setting(int, 100, "changes pushed per request batch", minimum=1),
+}  # fmt: skip
+
+
+def connector_schema(connector: type[Connector]) -> dict[str, Setting]:
+    """Every setting ``[connectors.<name>]`` of ``connector`` may hold: the common ones (its own
+    ``priority`` as that one's default), its flags (booleans, default false), its own."""
+    flags = {name: Setting(bool, False, doc) for name, doc in connector.flags.items()}
+    priority = Setting(int, connector.priority, COMMON_SETTINGS["priority"].doc)
+    own = connector.settings_schema or {}
+    return {**COMMON_SETTINGS, "priority": priority, **flags, **own}
+
+
+__all__ = [
+    "COMMON_SETTINGS",
+    "Change",
+    "Connector",
+    "Kind",
+    "Op",
+    "PullResult",
+    "PushResult",
+    "RemoteItem",
+    "connector_schema",
+]

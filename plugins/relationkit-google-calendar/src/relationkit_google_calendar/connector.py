@@ -20,6 +20,7 @@ from relationkit.config import update_config
 from relationkit.errors import InvalidValue, NotFound, SyncError
 from relationkit.google import build_service, call_with_retries, http_status
 from relationkit.models import FollowUpStatus
+from relationkit.settings import Setting
 from relationkit.sync.contract import (
     Change,
     Connector,
@@ -56,6 +57,23 @@ class GoogleCalendarConnector(Connector):
     kinds = frozenset({Kind.FOLLOWUP})
     # Make secondary calendars and manage the events in them: nothing else in the account.
     scopes: ClassVar[tuple[str, ...]] = ("https://www.googleapis.com/auth/calendar.app.created",)
+    settings_schema: ClassVar[dict[str, Setting]] = {
+        "calendar_id": Setting(str, doc="the calendar (default: the one created, saved here)"),
+        "calendar_name": Setting(str, DEFAULT_CALENDAR_NAME, "the name of the calendar created"),
+        "time_zone": Setting(str, "UTC", 'the events\' time zone, such as "Europe/London"'),
+        "time": Setting(str, doc='"HH:MM" in quotes for timed events (default: all-day)'),
+        "reminders": Setting(
+            list,
+            doc="minutes before the event",
+            items=Setting(int, minimum=0, maximum=ev.MAX_REMINDER_MINUTES),
+        ),
+        "reminder_method": Setting(str, "popup", "how Google reminds", choices=("popup", "email")),
+        "recent": Setting(int, 3, "purchases and interactions shown in an event", minimum=0),
+        "days_ahead": Setting(
+            int, doc="events only for follow-ups due within this many days", minimum=0
+        ),
+        "stale_days": Setting(int, doc="... and overdue by no more than this many", minimum=0),
+    }
 
     def __init__(self, workspace: Any, settings: dict[str, Any]) -> None:
         super().__init__(workspace, settings)

@@ -17,6 +17,7 @@ from googleapiclient.errors import HttpError
 
 from relationkit.auth import google_credentials
 from relationkit.errors import AuthError, ConfigError, InvalidValue
+from relationkit.settings import Setting
 from relationkit.sync.contract import (
     Change,
     Connector,
@@ -58,6 +59,9 @@ class GoogleContactsConnector(Connector):
     flags: ClassVar[dict[str, str]] = {
         "all_contacts": "Google Contacts: take in every contact of the account, not only the "
         "label's (each gets the label, so later syncs keep it)."
+    }
+    settings_schema: ClassVar[dict[str, Setting]] = {
+        "group": Setting(str, DEFAULT_GROUP, "the contact label (group) synced"),
     }
 
     def __init__(self, workspace: Any, settings: dict[str, Any]) -> None:

@@ -22,6 +22,7 @@ from relationkit.auth import google_credentials
 from relationkit.errors import ConfigError, InvalidValue, NotFound, SyncError
 from relationkit.google import call_with_retries, gspread_client, http_status
 from relationkit.models import FollowUpStatus
+from relationkit.settings import Setting
 from relationkit.store.codec import fingerprint, to_jsonable
 from relationkit.sync import status
 from relationkit.sync.contract import (
@@ -141,6 +142,22 @@ class GoogleSheetsConnector(Connector):
     # After a merge the extra row is "deleted": marked merged, never removed (see _retire).
     can_delete = True
     one_record_each = True
+    settings_schema: ClassVar[dict[str, Setting]] = {
+        "spreadsheet_id": Setting(str, doc="the spreadsheet's id or URL (required)"),
+        **{
+            f"{spec.role}_tab": Setting(str, spec.title, f'the {spec.title} tab ("": none)')
+            for spec in SYNCED
+        },
+        "map": Setting(
+            dict, doc="header -> field overrides for the Contacts tab", items=Setting(str)
+        ),
+        "followup_days": Setting(
+            int, 7, "follow-ups due within this many days are listed", minimum=0
+        ),
+        "sheet_ids": Setting(
+            dict, doc="tab title -> sheetId, saved by `sheets init`/`adopt`", items=Setting(int)
+        ),
+    }
 
     def __init__(self, workspace: Any, settings: dict[str, Any]) -> None:
         # One push call takes every change, so a sync writes them in one request.

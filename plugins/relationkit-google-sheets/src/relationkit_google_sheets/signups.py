@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from relationkit.errors import ConfigError, InvalidValue, SyncError
 from relationkit.importers import HEADER_SYNONYMS
 from relationkit.parsing import parse_date
+from relationkit.settings import Setting
 from relationkit.store.codec import fingerprint
 from relationkit.sync.contract import Connector, Kind, PullResult, RemoteItem
 
@@ -50,6 +51,12 @@ class GoogleFormSignupsConnector(Connector):
     read_only = True
     priority = 50
     scopes: ClassVar[tuple[str, ...]] = SCOPES
+    settings_schema: ClassVar[dict[str, Setting]] = {
+        "spreadsheet_id": Setting(str, doc="the spreadsheet's id or URL (required)"),
+        "tab": Setting(str, FORM_TAB, "the tab of the form's responses"),
+        "map": Setting(dict, doc="header -> field overrides", items=Setting(str)),
+        "consent_source": Setting(str, "sign-up form", "where a consent given there came from"),
+    }
 
     def __init__(self, workspace: Any, settings: dict[str, Any]) -> None:
         super().__init__(workspace, settings)

@@ -4,7 +4,8 @@ Each connection is matched to a customer (:mod:`.matching`). A matched customer 
 profile URL, company and position with provenance ``linkedin``, and the connection date in
 ``custom["LinkedIn connected on"]`` (ISO date). Values carry the export's time: a value on file
 that is newer than the export (the owner typed a new company yesterday) is kept. Connections
-who are not customers are not added; uncertain ones wait in :mod:`.review`; a connection whose
+who are not customers are not added; uncertain ones (a customer's email under another name, or
+another profile than hers) wait in :mod:`.review` and change nothing; a connection whose
 profile and email belong to two different customers puts that pair in the duplicates queue.
 """
 

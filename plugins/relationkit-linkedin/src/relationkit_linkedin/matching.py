@@ -1,6 +1,9 @@
 """Which customer a LinkedIn connection is: by profile URL or email, else by name and company.
 
-A profile URL or an email address the customer already has is certain. Otherwise names are
+A profile URL or an email address the customer already has is certain, unless the connection's
+name disagrees with hers (:func:`relationkit.identity.names_agree`: a typo, an initial or a
+nickname still agrees) or, found by email, she has another profile on file: then the owner
+decides, and nothing is written to her until then. Otherwise names are
 compared with rapidfuzz (word order and the space between family and given name ignored, so
 ``王 芳`` meets ``王芳``) and so are companies. Only one customer with the same name *and* the
 same company is a match; a same-name customer with another or no company, a close-but-not-same
@@ -15,7 +18,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from relationkit.identity import fold, match_keys, name_key
+from relationkit.identity import fold, match_keys, name_key, names_agree
 from relationkit.models import Contact
 
 from .export import Connection
@@ -74,10 +77,8 @@ class Matcher:
                     Candidate(by_email, 1.0, ["has this connection's email address"]),
                 ],
             )
-        if by_url:
-            return Match("matched", [Candidate(by_url, 1.0, ["same LinkedIn profile"])])
-        if by_email:
-            return Match("matched", [Candidate(by_email, 1.0, ["same email address"])])
+        if by_url or by_email:
+            return _certain(connection, by_url or by_email, bool(by_url), set(rejected))
         return self._by_name(connection, set(rejected))
 
     def _by_name(self, connection: Connection, rejected: set[str]) -> Match:
@@ -127,6 +128,21 @@ class Matcher:
         for _, score, contact_id in found:
             scores[contact_id] = max(score, scores.get(contact_id, 0.0))
         return scores
+
+
+def _certain(connection: Connection, contact: Contact, by_url: bool, rejected: set[str]) -> Match:
+    """The customer the profile or the email names, unless something says it is someone else:
+    another name (then writing would give her somebody else's job), or, for an email, another
+    profile on file (replacing it would lose hers): the owner decides."""
+    how = "same LinkedIn profile" if by_url else "same email address"
+    if contact.id in rejected:
+        return Match("none", why="you said it is not a customer")
+    named = Contact(given_name=connection.first_name, family_name=connection.last_name)
+    if not names_agree(contact, named):
+        return Match("review", [Candidate(contact, 0.5, [how, "another name"])])
+    if _other_profile(contact, connection):
+        return Match("review", [Candidate(contact, 0.9, [how, "another LinkedIn profile"])])
+    return Match("matched", [Candidate(contact, 1.0, [how])])
 
 
 def _has_name(contact: Contact) -> bool:

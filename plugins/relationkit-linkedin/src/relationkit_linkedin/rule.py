@@ -42,7 +42,7 @@ class LinkedInConnect:
         "repeat_after_days": 180,
         "recent_days": 90,
         "minutes": 3,
-        "value": 5,  # value: this, plus value_share of the ranking score
+        "value": 5.0,  # value: this, plus value_share of the ranking score
         "value_share": 0.02,
         "business": "",  # your shop's name, for the invitation
         "signature": "",  # how you sign the invitation

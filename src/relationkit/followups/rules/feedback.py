@@ -24,12 +24,12 @@ class Feedback:
     title: ClassVar[str] = "Ask for feedback after a purchase"
     defaults: ClassVar[dict[str, Any]] = {
         "days_after": 3,
-        "min_amount": 50,
+        "min_amount": 50.0,
         "interval_days": 90,
         "survey_url": "",
         "marketing": False,
         "minutes": 2,
-        "value": 5,  # value: this, plus a share of the purchase
+        "value": 5.0,  # value: this, plus a share of the purchase
         "value_share": 0.05,
         "title": "Ask {name} how the {what} is working out",
         "reason": "bought {what} for {amount} on {date}; a two-minute survey{survey}",

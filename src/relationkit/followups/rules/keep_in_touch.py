@@ -26,7 +26,7 @@ class KeepInTouch:
         "tags": {"vip": 30},  # tag -> days; a "default" entry applies to everyone else
         "custom_field": "keep_in_touch_days",
         "minutes": 5,
-        "value": 5,  # value: this, plus a share of 12-month spend
+        "value": 5.0,  # value: this, plus a share of 12-month spend
         "value_share": 0.02,
         "title": "Check in with {name}",
         "reason": "last in touch {since}; you aim for every {cadence}",

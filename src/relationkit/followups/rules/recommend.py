@@ -42,7 +42,7 @@ class Recommend:
     defaults: ClassVar[dict[str, Any]] = {
         "items": [],
         "minutes": 2,
-        "value": 10,  # value of one match unless the item says otherwise
+        "value": 10.0,  # value of one match unless the item says otherwise
         "value_share": 0.02,  # plus this share of 12-month spend
         "title": "Tell {name} about {item}",
         "reason": "interested in {matched}: {description}",

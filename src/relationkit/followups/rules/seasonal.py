@@ -50,7 +50,7 @@ class Seasonal:
     defaults: ClassVar[dict[str, Any]] = {
         "campaigns": [],
         "minutes": 2,
-        "value": 20,  # value of one campaign offer unless the campaign says otherwise
+        "value": 20.0,  # value of one campaign offer unless the campaign says otherwise
         "value_share": 0.02,  # plus this share of 12-month spend
         "title": "Offer {name}: {offer}",
         "reason": "bought {category} before; {campaign} runs {start} to {end}",

@@ -27,7 +27,7 @@ class SpecialDates:
         "milestones": True,
         "family": True,
         "minutes": 5,
-        "value": 10,  # value: this, plus a share of 12-month spend
+        "value": 10.0,  # value: this, plus a share of 12-month spend
         "value_share": 0.02,
         "birthday_title": "Send {name} a birthday card",
         "anniversary_title": "Send {name} an anniversary card",

@@ -28,7 +28,7 @@ class TopCustomers:
         "incentive": "a $20 gift card for each friend they refer",
         "minutes": 10,
         "value_share": 0.05,  # value: this share of 12-month spend, plus referral_value
-        "referral_value": 50,
+        "referral_value": 50.0,
         "title": "Call {name}: thank them and ask for a referral",
         "title_no_referral": "Call {name} to thank them personally",
         "other_title": "Thank {name} and ask for a referral",  # when not by phone

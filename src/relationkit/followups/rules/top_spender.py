@@ -16,7 +16,7 @@ class TopSpender:
     name: ClassVar[str] = "top_spender"
     title: ClassVar[str] = "Thank the week's top spender"
     defaults: ClassVar[dict[str, Any]] = {
-        "min_spend": 1,  # a week whose best total is below this thanks nobody
+        "min_spend": 1.0,  # a week whose best total is below this thanks nobody
         "minutes": 5,
         "value_share": 0.1,  # value: this share of their 12-month spend
         "title": "Thank {name} with a handwritten note",

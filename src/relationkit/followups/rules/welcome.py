@@ -17,7 +17,7 @@ class Welcome:
     title: ClassVar[str] = "Welcome new customers"
     defaults: ClassVar[dict[str, Any]] = {
         "minutes": 3,
-        "value": 10,  # value: this, plus a share of what they spent so far
+        "value": 10.0,  # value: this, plus a share of what they spent so far
         "value_share": 0.3,
         "title": "Welcome {name}",
         "reason": "first purchase on {date} ({spend}); a welcome makes a second visit likelier",

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ...models import Channel, FollowUp
+from ...settings import Setting
 from ..bgnbd import BGNBD, fit
 from ..context import CustomerStats, PlaybookContext
 from ..rule import fitting_title
@@ -44,9 +45,9 @@ class WinBack:
         "min_days": 60,
         "one_time_days": 180,
         "max_days": 730,
-        "call_from": 1000,  # total spend from which the action is a call
-        "gift_from": 500,
-        "note_from": 150,  # below this: an invitation
+        "call_from": 1000.0,  # total spend from which the action is a call
+        "gift_from": 500.0,
+        "note_from": 150.0,  # below this: an invitation
         "probability_alive": True,  # use the BG/NBD model
         "recovery_share": 0.2,
         "minutes": {"call": 10, "gift": 10, "note": 5, "invitation": 3},
@@ -57,6 +58,18 @@ class WinBack:
         # When the customer's own channel is not the action's (a call to someone who prefers
         # email): the action's title would not fit.
         "other_title": "Get in touch with {name}: we miss you",
+    }
+    settings_schema: ClassVar[dict[str, Setting]] = {
+        "minutes": Setting(
+            dict,
+            defaults["minutes"],
+            "minutes each action takes (the actions left out keep theirs)",
+            items=Setting(int, minimum=0),
+            keys=_ACTIONS,
+        ),
+        "recovery_share": Setting(
+            float, 0.2, "share of the total spend won back", minimum=0, maximum=1
+        ),
     }
 
     def generate(self, context: PlaybookContext) -> Iterator[FollowUp]:
@@ -88,7 +101,7 @@ class WinBack:
                 reason=_reason(context, stats, p_alive),
                 due=context.today,
                 channel=channel,
-                minutes=int(settings["minutes"][action]),
+                minutes={**self.defaults["minutes"], **settings["minutes"]}[action],
                 value=float(stats.total_spend) * settings["recovery_share"] * weight,
                 marketing=action == "invitation",
             )
