@@ -175,6 +175,9 @@ def test_an_expired_access_token_is_renewed_and_saved(google_emulator: GoogleEmu
     assert stat.S_IMODE(google_token_path().stat().st_mode) == 0o600
 
 
+REVOKED = "Google sign-in no longer works (revoked or expired): run `relationkit auth google`"
+
+
 def test_a_revoked_sign_in_names_the_command_that_fixes_it(
     google_emulator: GoogleEmulator,
 ) -> None:
@@ -183,12 +186,57 @@ def test_a_revoked_sign_in_names_the_command_that_fixes_it(
     token = _saved()
     token["expiry"] = "2020-01-01T00:00:00Z"
     google_token_path().write_text(json.dumps(token), encoding="utf-8")
-    with pytest.raises(AuthError, match=r"expired or revoked\): run `relationkit auth google`"):
+    with pytest.raises(AuthError) as raised:
         google_credentials([SHEETS])
+    assert str(raised.value) == REVOKED
     out = _cli("doctor", code=1).output
-    assert "✗ Google access: Google refused the saved sign-in" in out
+    assert f"✗ Google access: {REVOKED}" in out
     assert "fix: run `relationkit auth google`" in out
     assert refresh_token not in out
+
+
+def test_doctor_finds_a_revoked_sign_in_whose_access_token_looks_alive(
+    google_emulator: GoogleEmulator,
+) -> None:
+    """Revoked in the Google account's settings an hour before the access token runs out:
+    the token file still looks valid, so doctor must ask Google rather than trust it."""
+    refresh_token = _signed_in(google_emulator)
+    google_emulator.oauth.revoke(refresh_token)
+    google_emulator.oauth.revoke(_saved()["token"])
+    out = _cli("doctor", code=1).output
+    assert f"✗ Google access: {REVOKED}" in out and "✓ Google access" not in out
+    assert "Traceback" not in out and refresh_token not in out
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["{not json", "[]", '{"refresh_token": 1}', '{"client_id": "x"}', ""],
+    ids=["corrupt", "a list", "a number", "missing fields", "empty"],
+)
+def test_doctor_reports_a_damaged_token_file(google_emulator: GoogleEmulator, damage: str) -> None:
+    _signed_in(google_emulator)
+    google_token_path().write_text(damage, encoding="utf-8")
+    out = _cli("doctor", code=1).output
+    assert "✗ Google access: the saved Google sign-in" in out and "cannot be read" in out
+    assert "fix: run `relationkit auth google`" in out
+
+
+def test_a_wrong_client_secret_names_the_client(google_emulator: GoogleEmulator) -> None:
+    _signed_in(google_emulator)
+    token = _saved()
+    token["client_secret"] = "an old secret"
+    token["expiry"] = "2020-01-01T00:00:00Z"
+    google_token_path().write_text(json.dumps(token), encoding="utf-8")
+    out = _cli("doctor", code=1).output
+    assert "✗ Google access: Google does not accept the OAuth client" in out
+    assert "run `relationkit auth google` --client-secrets FILE" in out
+    assert "an old secret" not in out
+
+
+def test_an_unreadable_config_file_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text("[connectors.sheet_like\n", encoding="utf-8")
+    out = _cli("doctor", code=1).output
+    assert out.startswith("✗ ") and "Traceback" not in out
 
 
 def test_a_scope_not_granted_asks_to_sign_in_again(google_emulator: GoogleEmulator) -> None:

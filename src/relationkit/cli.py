@@ -1182,6 +1182,8 @@ def _check_connectors(
                 connector.close()
         except RelationkitError as exc:
             problems = [str(exc)]
+        except Exception as exc:  # a plugin's bug or a library's error: a finding, not a crash
+            problems = [f"its check failed: {type(exc).__name__}: {exc}"]
         for problem in problems:
             checks.fail(problem, f"correct [connectors.{name}] in {config.path}")
         if not problems:

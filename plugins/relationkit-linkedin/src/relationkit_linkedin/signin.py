@@ -63,7 +63,7 @@ class _Authentication(LinkedInAuthentication):
         # none, so the answer could not be checked: fix one.
         self.state = secrets.token_urlsafe(24)
 
-    def get_access_token(self, timeout: int = 60) -> AccessToken:
+    def get_access_token(self, timeout: float | None = None) -> AccessToken:
         """The library's exchange, sent through :func:`send` so LinkedIn's errors read clearly."""
         form = {
             "grant_type": "authorization_code",
