@@ -75,7 +75,8 @@ def test_a_refresh_token_works_only_for_its_own_client(google_emulator: GoogleEm
     google_emulator.oauth.register_client("other.apps.googleusercontent.com", "other secret")
     refresh = google_emulator.oauth.issue_refresh_token(client_id=EMULATOR_CLIENT_ID)
     other = token(google_emulator, grant_type="refresh_token", refresh_token=refresh,
-                  client_id="other.apps.googleusercontent.com", client_secret="other secret")  # fmt: skip
+                  client_id="other.apps.googleusercontent.com",
+                  client_secret="other secret")  # fmt: skip
     assert other.status_code == 400 and other.json()["error"] == "unauthorized_client"
     assert token(google_emulator, grant_type="refresh_token", refresh_token=refresh).ok
 
