@@ -213,9 +213,16 @@ def test_an_emulator_url_off_this_machine_is_refused_before_any_connection(
         google.build_service("people", "v1", emulator=url)
     with pytest.raises(ConfigError):
         google.gspread_client(emulator=url)
-    (tmp_path / "config.toml").write_text("[connectors.csv]\nenabled = false\n", encoding="utf-8")
-    out = CliRunner().invoke(main, ["--db", f"sqlite:///{tmp_path / 'crm.db'}", "doctor"])
-    assert "✗ Google access" not in out.output or "emulator on this machine" in out.output
+    (tmp_path / "config.toml").write_text(
+        "[connectors.google_contacts]\ngroup = 'Customers'\n", encoding="utf-8"
+    )
+    db = ["--db", f"sqlite:///{tmp_path / 'crm.db'}"]
+    doctor = CliRunner().invoke(main, [*db, "doctor"])
+    assert doctor.exit_code == 1
+    assert "✗ Google access: RELATIONKIT_GOOGLE_EMULATOR must be the address" in doctor.output
+    assert f"fix: correct or unset {google.EMULATOR_ENV}" in doctor.output
+    synced = CliRunner().invoke(main, [*db, "sync"])
+    assert synced.exit_code == ExitCode.FAILED and "emulator on this machine" in synced.output
     assert connections == []
 
 
