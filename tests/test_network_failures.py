@@ -75,7 +75,8 @@ def test_a_server_that_never_answers_fails_one_connector_in_bounded_time(
     # Each try waits TIMEOUT, with at most 1 s of backoff between; the rest is start-up.
     assert took < ATTEMPTS * TIMEOUT + 1 + 15
     failed = [line for line in done.stdout.splitlines() if "failed" in line]
-    assert any(connector in line and "Google kept failing" in line for line in failed), done.stdout
+    timed_out = "Google kept failing (no answer within 1 s, RELATIONKIT_HTTP_TIMEOUT) after 2 tries"
+    assert any(connector in line and timed_out in line for line in failed), done.stdout
     assert "Traceback" not in done.stdout + done.stderr
     assert google_emulator.faults.pending() == []  # both tries were the stalled ones
 
@@ -194,6 +195,15 @@ def test_a_sign_in_revoked_mid_life_fails_each_connector_with_the_fix(
         "ftp://127.0.0.1:8765",
         "127.0.0.1:8765",
         "http://127.0.0.1:notaport",
+        "http://127.0.0.1:99999",
+        "http://127.0.0.1@10.255.255.1",
+        "http://127.0.0.1:80@10.255.255.1",
+        "http://127.0.0.1:80\\@10.255.255.1",
+        "http://10.255.255.1#@127.0.0.1",
+        "http://10.255.255.1/?@127.0.0.1",
+        "http://127.0.0.1/x/../@10.255.255.1",
+        "http://127.0.0.1 .10.255.255.1",
+        "http://0x7f.1:8765",
     ],
 )
 def test_an_emulator_url_off_this_machine_is_refused_before_any_connection(

@@ -68,28 +68,28 @@ def emulator_url() -> str | None:
 
 
 def checked_emulator(url: str) -> str:
-    """``url`` when it is an ``http://`` or ``https://`` address on this machine (127.0.0.0/8,
-    ::1 or ``localhost``); else :class:`ConfigError`, before anything is sent there.
+    """``url`` when it is ``http(s)://HOST[:PORT]`` with HOST on this machine (127.0.0.0/8, ::1
+    or ``localhost``); else :class:`ConfigError`, before anything is sent there.
 
     The emulator only ever listens on the loopback: any other address would be another machine
-    receiving the sign-in and customer data, over plain http at that.
+    receiving the sign-in and customer data, over plain http at that. Nothing else is allowed in
+    the URL (no user, path or query), so no URL parser can read another host into it.
     """
-    from urllib.parse import urlsplit
-
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        parts.port  # noqa: B018 -- raises ValueError on a bad port
-    except ValueError:
-        host, parts = "", None
-    if parts is None or parts.scheme not in ("http", "https") or not _is_loopback(host):
+    found = _EMULATOR_URL.fullmatch(url)
+    host = (found["host"] or found["ip6"] or "") if found else ""
+    if not (found and _is_loopback(host) and int(found["port"] or 80) <= 65535):
         raise ConfigError(
             f"{EMULATOR_ENV} must be the address of the emulator on this machine, such as "
-            "http://127.0.0.1:8765 (127.0.0.0/8, [::1] or localhost); other addresses are "
+            "http://127.0.0.1:8765 (any 127.x.x.x, [::1] or localhost); other addresses are "
             "refused so that no sign-in or customer data leaves the machine. Unset it to use "
             "Google itself"
         )
     return url.rstrip("/")
+
+
+_EMULATOR_URL = re.compile(
+    r"https?://(?:(?P<host>[A-Za-z0-9.-]+)|\[(?P<ip6>[0-9A-Fa-f:.]+)\])(?::(?P<port>\d{1,5}))?/?"
+)
 
 
 def _is_loopback(host: str) -> bool:
@@ -432,4 +432,6 @@ def _describe(exc: BaseException | None) -> str:
     status = http_status(exc)
     if status is not None:
         return f"HTTP {status}"
+    if isinstance(exc, (TimeoutError, requests.Timeout)):
+        return f"no answer within {http_timeouts().read:g} s, {TIMEOUT_ENV}"
     return type(exc).__name__
