@@ -233,10 +233,16 @@ def test_a_wrong_client_secret_names_the_client(google_emulator: GoogleEmulator)
     assert "an old secret" not in out
 
 
-def test_an_unreadable_config_file_is_reported(tmp_path: Path) -> None:
-    (tmp_path / "config.toml").write_text("[connectors.sheet_like\n", encoding="utf-8")
+@pytest.mark.parametrize("damage", ["invalid TOML", "a folder", "not UTF-8"])
+def test_an_unreadable_config_file_is_reported(tmp_path: Path, damage: str) -> None:
+    path = tmp_path / "config.toml"
+    if damage == "a folder":
+        path.unlink()
+        path.mkdir()
+    else:
+        path.write_bytes(b"[connectors.sheet_like\n" if damage == "invalid TOML" else b"\xff\xfe")
     out = _cli("doctor", code=1).output
-    assert out.startswith("✗ ") and "Traceback" not in out
+    assert out.startswith(f"✗ {path}: ") and "Traceback" not in out
 
 
 def test_a_scope_not_granted_asks_to_sign_in_again(google_emulator: GoogleEmulator) -> None:

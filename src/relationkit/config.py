@@ -71,6 +71,8 @@ def load_config(path: Path | None = None) -> Config:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        except (OSError, UnicodeDecodeError) as exc:  # a folder, no permission, not UTF-8
+            raise ConfigError(f"{path}: cannot be read ({type(exc).__name__})") from None
     known = {"db_url", "region", "currency", "connectors", "playbook", "google"}
     unknown = sorted(set(raw) - known)
     if unknown:
