@@ -97,6 +97,26 @@ def test_the_timeout_setting_is_checked() -> None:
         assert google.http_timeouts() == google.Timeouts(10.0, 60.0)
 
 
+def test_clients_for_google_itself_time_out_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the emulator nothing can be sent (no network in tests): check what was built."""
+    monkeypatch.delenv(google.EMULATOR_ENV, raising=False)
+    monkeypatch.setenv(google.TIMEOUT_ENV, "7")
+    creds = Credentials(
+        token="ya29.x", refresh_token="1//x", client_id="c", client_secret="s", token_uri=TOKEN_URI
+    )
+    people = google.build_service("people", "v1", creds)
+    try:
+        assert people._http.http.timeout == 7
+        assert people._http.http.proxy_info is not None  # a real network may need its proxy
+        assert people._http.credentials.refresh.bounded
+        sheets = google.gspread_client(creds)
+        assert sheets.http_client.timeout == (7, 7)
+        monkeypatch.setenv(google.TIMEOUT_ENV, "90")
+        assert google.gspread_client(creds).http_client.timeout == (10, 90)
+    finally:
+        google.clear_service_cache()
+
+
 def _emulator_credentials(emulator: GoogleEmulator) -> Credentials:
     return Credentials(
         token=None,
