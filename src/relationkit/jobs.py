@@ -99,8 +99,9 @@ class LockHolder:
         )
 
     def running(self) -> bool | None:
-        """Whether the process still runs (None: it is on another host, so nobody can tell)."""
-        if self.host != socket.gethostname():
+        """Whether the process still runs (None: it is on another host, or on Windows, where
+        signal 0 is Ctrl-C rather than a probe, so this cannot tell)."""
+        if self.host != socket.gethostname() or os.name == "nt":
             return None
         try:
             os.kill(self.pid, 0)
