@@ -30,6 +30,7 @@ from relationkit.cli import main
 from relationkit.config import load_config
 from relationkit.errors import AuthError
 from relationkit.google import EMULATOR_ENV
+from relationkit.google import TIMEOUT_ENV as HTTP_TIMEOUT_ENV
 from relationkit.hookspecs import hookimpl
 from relationkit.sync.contract import Connector
 from relationkit.testing.emulator.server import GoogleEmulator
@@ -147,6 +148,17 @@ def test_sign_in_with_a_browser_and_a_local_server(
         CALENDAR,
         SHEETS,
     )
+
+
+def test_a_silent_token_endpoint_ends_the_sign_in_with_a_message(
+    google_emulator: GoogleEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(HTTP_TIMEOUT_ENV, "0.5")
+    code = google_emulator.oauth.issue_authorization_code(redirect_uri=CONSOLE_REDIRECT)
+    google_emulator.inject_fault("oauth", "oauth.token", stall=True)
+    result = _cli("auth", "google", "--no-browser", stdin=f"{code}\n", code=1)
+    assert "cannot reach Google to finish signing in (ReadTimeout)" in result.output
+    assert not google_token_path().exists()
 
 
 def test_a_pasted_answer_without_a_code_is_a_message(google_emulator: GoogleEmulator) -> None:

@@ -267,6 +267,7 @@ def sign_in(
     (``port``, 0: any free one) receives the answer. Without, ``show`` prints the address to
     open on any machine and ``ask`` reads back the address the browser ended on (or its code).
     """
+    import requests
     from google_auth_oauthlib.flow import InstalledAppFlow
     from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
@@ -299,6 +300,10 @@ def sign_in(
     except (OAuth2Error, ValueError) as exc:
         raise AuthError(
             f"Google did not grant access ({type(exc).__name__}): {FIX} again"
+        ) from None
+    except requests.RequestException as exc:  # no answer within the timeout, a dropped line
+        raise AuthError(
+            f"cannot reach Google to finish signing in ({type(exc).__name__}): {FIX} again"
         ) from None
     creds = flow.credentials
     _save(creds, emulator_url())
