@@ -29,8 +29,7 @@ from relationkit.auth import (
 from relationkit.cli import main
 from relationkit.config import load_config
 from relationkit.errors import AuthError
-from relationkit.google import EMULATOR_ENV
-from relationkit.google import TIMEOUT_ENV as HTTP_TIMEOUT_ENV
+from relationkit.google import EMULATOR_ENV, TIMEOUT_ENV
 from relationkit.hookspecs import hookimpl
 from relationkit.sync.contract import Connector
 from relationkit.testing.emulator.server import GoogleEmulator
@@ -153,7 +152,7 @@ def test_sign_in_with_a_browser_and_a_local_server(
 def test_a_silent_token_endpoint_ends_the_sign_in_with_a_message(
     google_emulator: GoogleEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(HTTP_TIMEOUT_ENV, "0.5")
+    monkeypatch.setenv(TIMEOUT_ENV, "0.5")
     code = google_emulator.oauth.issue_authorization_code(redirect_uri=CONSOLE_REDIRECT)
     google_emulator.inject_fault("oauth", "oauth.token", stall=True)
     result = _cli("auth", "google", "--no-browser", stdin=f"{code}\n", code=1)
