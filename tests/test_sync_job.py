@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import os
 import re
+import socket
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -181,9 +183,28 @@ def test_a_second_run_stops_at_once_while_one_is_going(
     with sync_lock(shop):
         result = run(code=ExitCode.LOCKED)
     assert "another relationkit sync is running" in result.stderr
+    assert f"pid {os.getpid()} on {socket.gethostname()}, started " in result.stderr
     assert memory_backend(backend).records == {}
     run("--today", TODAY)  # released
     assert len(memory_backend(backend).records) == 2
+
+
+def test_a_run_from_another_machine_names_the_holder(
+    shop: Workspace,
+    run: Callable[..., Result],
+    config_file: Callable[[str], None],
+    backend: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another machine has its own data directory, so only the database can stop it (PostgreSQL's
+    advisory lock) and say who holds it; a SQLite file's lock sits beside it, shared."""
+    config_file(f"[connectors.memory]\nbackend = '{backend}'\n")
+    with sync_lock(shop):
+        monkeypatch.setenv("RELATIONKIT_DATA_DIR", str(tmp_path / "another machine"))
+        result = run(code=ExitCode.LOCKED)
+    assert f"pid {os.getpid()} on {socket.gethostname()}" in result.stderr
+    assert memory_backend(backend).records == {}
 
 
 def test_the_lock_file_sits_beside_a_sqlite_database(tmp_path: Path) -> None:

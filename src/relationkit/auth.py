@@ -8,10 +8,12 @@ when it has expired, or uses a service account key (Google Workspace domains) na
 ``RELATIONKIT_GOOGLE_SERVICE_ACCOUNT`` or ``service_account`` in the config's ``[google]`` table,
 acting for ``subject`` when set (domain-wide delegation).
 
-With the emulator (``RELATIONKIT_GOOGLE_EMULATOR``) no credentials are needed: it returns None,
-unless a sign-in was saved, which is then used with its token endpoint sent to the emulator
-(the flow itself talks to the emulator's consent page and token endpoint too). Tokens are never
-logged nor put in error messages.
+With the emulator (``RELATIONKIT_GOOGLE_EMULATOR``, a loopback address only) no credentials are
+needed: it returns None, unless a sign-in was saved, which is then used with its token endpoint
+sent to the emulator (the flow itself talks to the emulator's consent page and token endpoint
+too). Only a sign-in the emulator issued is ever sent there: a real Google sign-in saved in the
+same place is refused with an error (its refresh token and client secret stay on the machine).
+Tokens are never logged nor put in error messages.
 """
 
 from __future__ import annotations
@@ -27,7 +29,16 @@ from urllib.parse import parse_qs, urlparse
 
 from .config import Config, config_dir, load_config
 from .errors import AuthError, ConfigError
-from .google import emulator_url, for_emulator, rewrite
+from .google import (
+    EMULATOR_CLIENT_ID,
+    EMULATOR_CLIENT_SECRET,
+    EMULATOR_ENV,
+    emulator_url,
+    for_emulator,
+    http_timeouts,
+    refresh_credentials,
+    rewrite,
+)
 
 SERVICE_ACCOUNT_ENV = "RELATIONKIT_GOOGLE_SERVICE_ACCOUNT"
 CLIENT_SECRETS_ENV = "RELATIONKIT_GOOGLE_CLIENT_SECRETS"
@@ -103,7 +114,7 @@ def google_credentials(scopes: list[str], config: Config | None = None) -> Any |
             "to grant access for the enabled plugins"
         )
     if not creds.valid:
-        _refresh(creds)
+        _refresh(creds, emulator)
         _save(creds, emulator)
     return creds
 
@@ -126,26 +137,33 @@ def _load_token(path: Path, emulator: str | None) -> Any:
     from google.oauth2.credentials import Credentials
 
     try:
-        creds = Credentials.from_authorized_user_info(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError) as exc:
+        info = json.loads(path.read_text(encoding="utf-8"))
+        creds = Credentials.from_authorized_user_info(info)
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
         raise AuthError(
             f"the saved Google sign-in ({path}) cannot be read ({type(exc).__name__}): {FIX} again"
         ) from None
+    if emulator is None:
+        return creds
+    if creds.client_id != EMULATOR_CLIENT_ID:
+        raise AuthError(
+            f"the saved Google sign-in ({path}) is a real Google one: relationkit never sends it "
+            f"to the emulator ({EMULATOR_ENV} is set). Unset {EMULATOR_ENV} to use Google, or "
+            "point RELATIONKIT_CONFIG at another folder to try the emulator"
+        )
     # from_authorized_user_info always sets Google's token endpoint: send it to the emulator.
-    return creds if emulator is None else for_emulator(creds, emulator)
+    return for_emulator(creds, emulator)
 
 
-def _refresh(creds: Any) -> None:
+def _refresh(creds: Any, emulator: str | None) -> None:
+    """Renew the access token (bounded by the HTTP timeout); an :class:`AuthError` naming the
+    fix when Google refuses the sign-in or cannot be reached."""
+    import requests
     from google.auth.exceptions import RefreshError, TransportError
-    from google.auth.transport.requests import Request
 
     try:
-        creds.refresh(Request())
-    except RefreshError:
-        raise AuthError(
-            f"Google refused the saved sign-in (expired or revoked): {FIX} again"
-        ) from None
-    except TransportError as exc:
+        refresh_credentials(creds.refresh, emulator=emulator)
+    except (RefreshError, TransportError, requests.RequestException, TimeoutError) as exc:
         raise AuthError(
             f"cannot reach Google to renew the sign-in ({type(exc).__name__}); check the network "
             "and run the command again"
@@ -175,8 +193,8 @@ def client_config(config: Config, client_secrets: Path | None = None) -> dict[st
     if emulator is not None:
         return {
             "installed": {
-                "client_id": "relationkit-emulator.apps.googleusercontent.com",
-                "client_secret": "emulator",
+                "client_id": EMULATOR_CLIENT_ID,
+                "client_secret": EMULATOR_CLIENT_SECRET,
                 "auth_uri": f"{emulator}/o/oauth2/auth",
                 "token_uri": rewrite(TOKEN_URI, emulator),
                 "redirect_uris": ["http://localhost"],
@@ -249,6 +267,7 @@ def sign_in(
     (``port``, 0: any free one) receives the answer. Without, ``show`` prints the address to
     open on any machine and ``ask`` reads back the address the browser ended on (or its code).
     """
+    import requests
     from google_auth_oauthlib.flow import InstalledAppFlow
     from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
@@ -277,10 +296,14 @@ def sign_in(
                     f"{url}\nThe browser then fails to load a localhost page: that is expected."
                 )
                 answer = ask("Paste the address it ended on (or just the code)")
-                flow.fetch_token(code=_code(answer))
+                flow.fetch_token(code=_code(answer), timeout=http_timeouts().for_requests())
     except (OAuth2Error, ValueError) as exc:
         raise AuthError(
             f"Google did not grant access ({type(exc).__name__}): {FIX} again"
+        ) from None
+    except requests.RequestException as exc:  # no answer within the timeout, a dropped line
+        raise AuthError(
+            f"cannot reach Google to finish signing in ({type(exc).__name__}): {FIX} again"
         ) from None
     creds = flow.credentials
     _save(creds, emulator_url())
@@ -314,11 +337,18 @@ class AuthStatus:
 
 
 def google_auth_status(scopes: list[str], config: Config) -> AuthStatus:
-    """Whether :func:`google_credentials` works for ``scopes`` (renewing the sign-in if due)."""
-    emulator = emulator_url()
+    """Whether :func:`google_credentials` works for ``scopes``: a saved sign-in is renewed, so
+    one Google has revoked is found here rather than by the next sync."""
+    try:
+        emulator = emulator_url()
+    except ConfigError as exc:
+        return AuthStatus(False, f"Google access: {exc}", f"correct or unset {EMULATOR_ENV}")
     key_file = _service_account(config)
     try:
         creds = google_credentials(scopes, config)
+        if creds is not None and getattr(creds, "refresh_token", None):
+            _refresh(creds, emulator)
+            _save(creds, emulator)
     except AuthError as exc:
         fix = (
             f"check {SERVICE_ACCOUNT_ENV} or service_account in [google]"

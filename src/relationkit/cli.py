@@ -1197,8 +1197,10 @@ def _check_connectors(
                 problems = connector.check()
             finally:
                 connector.close()
-        except Exception as exc:  # a doctor reports what it finds, it does not crash
-            problems = [str(exc) if isinstance(exc, RelationkitError) else repr(exc)]
+        except RelationkitError as exc:
+            problems = [str(exc)]
+        except Exception as exc:  # a plugin's bug or a library's error: a finding, not a crash
+            problems = [f"its check failed: {type(exc).__name__}: {exc}"]
         for problem in problems:
             checks.fail(problem, f"correct [connectors.{name}] in {config.path}")
         if not problems:

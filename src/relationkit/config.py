@@ -94,6 +94,8 @@ def load_config(path: Path | None = None) -> Config:
             raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        except (OSError, UnicodeDecodeError) as exc:  # a folder, no permission, not UTF-8
+            raise ConfigError(f"{path}: cannot be read ({type(exc).__name__})") from None
     found = path.exists()
     raise_if_bad(_check_top_level(raw, Config(path=path if found else None, source=text)))
     config = Config(**raw, path=path if found else None, source=text)

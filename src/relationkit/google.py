@@ -3,17 +3,26 @@
 With ``RELATIONKIT_GOOGLE_EMULATOR`` set (or an ``emulator`` URL passed), every request meant for
 ``https://*.googleapis.com`` goes to that URL instead: the emulator in
 ``relationkit.testing`` then plays Google. Rewriting happens in the HTTP layer, not through
-``client_options``, because googleapiclient's batch requests ignore ``api_endpoint``.
+``client_options``, because googleapiclient's batch requests ignore ``api_endpoint``. The URL must
+be a loopback address (:func:`emulator_url` refuses any other before a connection is made), so a
+saved sign-in can never be sent off the machine by pointing it elsewhere.
+
+Every client built here gives up on a silent server: ``RELATIONKIT_HTTP_TIMEOUT`` seconds
+(default 60) to wait for an answer, at most 10 s to connect (:func:`http_timeouts`); token
+refreshes are bounded the same way.
 """
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import logging
 import os
 import re
 import socket
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -23,16 +32,24 @@ import gspread
 import httplib2
 import requests
 import tenacity
+from google.auth import exceptions as auth_exceptions
 from google.auth.credentials import AnonymousCredentials, Credentials
 from gspread.http_client import HTTPClient
 from requests import Response
 
-from relationkit.errors import AuthError, SyncError
+from relationkit.errors import AuthError, ConfigError, SyncError
 
 T = TypeVar("T")
 log = logging.getLogger("relationkit.google")
 
 EMULATOR_ENV = "RELATIONKIT_GOOGLE_EMULATOR"
+TIMEOUT_ENV = "RELATIONKIT_HTTP_TIMEOUT"
+DEFAULT_TIMEOUT_SECONDS = 60.0
+MAX_CONNECT_SECONDS = 10.0
+SIGN_IN_AGAIN = "run `relationkit auth google`"
+# The OAuth client relationkit signs in with at the emulator (which knows it from the start).
+EMULATOR_CLIENT_ID = "relationkit-emulator.apps.googleusercontent.com"
+EMULATOR_CLIENT_SECRET = "emulator"
 
 _GOOGLE_URL = re.compile(r"^https://[a-z0-9.-]*googleapis\.com(?=[/?]|$)")
 
@@ -41,8 +58,140 @@ _services_lock = threading.Lock()
 
 
 def emulator_url() -> str | None:
-    """The emulator base URL from ``RELATIONKIT_GOOGLE_EMULATOR`` (None when unset or empty)."""
-    return os.environ.get(EMULATOR_ENV, "").rstrip("/") or None
+    """The emulator base URL from ``RELATIONKIT_GOOGLE_EMULATOR`` (None when unset or empty).
+
+    Raises :class:`ConfigError` unless it is a loopback ``http(s)://`` address (see
+    :func:`checked_emulator`).
+    """
+    url = os.environ.get(EMULATOR_ENV, "").rstrip("/")
+    return checked_emulator(url) if url else None
+
+
+def checked_emulator(url: str) -> str:
+    """``url`` when it is ``http(s)://HOST[:PORT]`` with HOST on this machine (127.0.0.0/8, ::1
+    or ``localhost``); else :class:`ConfigError`, before anything is sent there.
+
+    The emulator only ever listens on the loopback: any other address would be another machine
+    receiving the sign-in and customer data, over plain http at that. Nothing else is allowed in
+    the URL (no user, path or query), so no URL parser can read another host into it.
+    """
+    found = _EMULATOR_URL.fullmatch(url)
+    host = (found["host"] or found["ip6"] or "") if found else ""
+    if not (found and _is_loopback(host) and int(found["port"] or 80) <= 65535):
+        raise ConfigError(
+            f"{EMULATOR_ENV} must be the address of the emulator on this machine, such as "
+            "http://127.0.0.1:8765 (any 127.x.x.x, [::1] or localhost); other addresses are "
+            "refused so that no sign-in or customer data leaves the machine. Unset it to use "
+            "Google itself"
+        )
+    return url.rstrip("/")
+
+
+_EMULATOR_URL = re.compile(
+    r"https?://(?:(?P<host>[A-Za-z0-9.-]+)|\[(?P<ip6>[0-9A-Fa-f:.]+)\])(?::(?P<port>\d{1,5}))?/?"
+)
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long a request may take: ``connect`` to reach the server, ``read`` for each wait on
+    its answer (seconds)."""
+
+    connect: float
+    read: float
+
+    def for_requests(self) -> tuple[float, float]:
+        """The ``(connect, read)`` tuple requests takes."""
+        return (self.connect, self.read)
+
+
+def http_timeouts() -> Timeouts:
+    """``RELATIONKIT_HTTP_TIMEOUT`` seconds (default 60) to wait for an answer; connecting waits
+    at most 10 s (less when the timeout is shorter). A bad value is a :class:`ConfigError`."""
+    raw = os.environ.get(TIMEOUT_ENV, "").strip()
+    try:
+        read = float(raw) if raw else DEFAULT_TIMEOUT_SECONDS
+    except ValueError:
+        read = -1.0
+    if not 0 < read < float("inf"):
+        raise ConfigError(
+            f"{TIMEOUT_ENV} must be a number of seconds above 0 (such as 60), not {raw!r}"
+        )
+    return Timeouts(min(MAX_CONNECT_SECONDS, read), read)
+
+
+def _timed_http(base: str | None) -> httplib2.Http:
+    """An ``httplib2.Http`` that gives up after :func:`http_timeouts` (httplib2 has one timeout
+    for connecting and reading: the read one). With ``base``, it sends to the emulator."""
+    timeout = http_timeouts().read
+    http = _RewritingHttp(base, timeout) if base else httplib2.Http(timeout=timeout)
+    # As googleapiclient's own: 308 means "resume upload" in Google's APIs, not a redirect.
+    http.redirect_codes = http.redirect_codes - {308}
+    return http
+
+
+def bounded_refreshes(credentials: Any, *, emulator: str | None = None) -> Any:
+    """``credentials`` (changed in place) whose every token refresh times out like the other
+    requests and, when Google refuses it, raises :class:`AuthError` naming the fix.
+
+    googleapiclient refreshes a batch's credentials through an ``httplib2.Http()`` of its own,
+    which waits forever on a silent server; the refresh is therefore made here, whatever
+    transport it is handed. Anonymous credentials are returned as they are.
+    """
+    refresh = getattr(credentials, "refresh", None)
+    anonymous = isinstance(credentials, AnonymousCredentials)
+    if anonymous or refresh is None or getattr(refresh, "bounded", False):
+        return credentials
+
+    @functools.wraps(refresh)
+    def bounded(request: Any) -> None:
+        refresh_credentials(refresh, emulator=emulator)
+
+    bounded.bounded = True  # type: ignore[attr-defined]
+    credentials.refresh = bounded
+    return credentials
+
+
+def refresh_credentials(refresh: Callable[[Any], None], *, emulator: str | None = None) -> None:
+    """Call a credentials' ``refresh`` with a transport that times out (:func:`http_timeouts`).
+
+    Raises :class:`AuthError` naming the fix when Google refuses the sign-in (revoked, expired,
+    a wrong client secret); a network failure or timeout is raised as it is (transient).
+    """
+    from google.auth.transport.requests import Request
+
+    session = requests.Session()
+    session.trust_env = emulator is None  # no proxy detour to a local emulator
+    try:
+        refresh(functools.partial(Request(session), timeout=http_timeouts().for_requests()))
+    except auth_exceptions.RefreshError as exc:
+        if exc.retryable:
+            raise
+        raise AuthError(refusal(exc)) from None
+    finally:
+        session.close()
+
+
+def refusal(exc: auth_exceptions.RefreshError) -> str:
+    """What a refused token refresh means and the command that fixes it (never the token)."""
+    details = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], dict) else {}
+    error = str(details.get("error", ""))
+    if error in ("invalid_client", "unauthorized_client"):
+        return (
+            f"Google does not accept the OAuth client of the saved sign-in ({error}: the client "
+            f"was deleted or its secret changed): {SIGN_IN_AGAIN} --client-secrets FILE with the "
+            "client's current JSON"
+        )
+    return f"Google sign-in no longer works (revoked or expired): {SIGN_IN_AGAIN}"
 
 
 def rewrite(url: str, base: str) -> str:
@@ -53,9 +202,9 @@ def rewrite(url: str, base: str) -> str:
 class _RewritingHttp(httplib2.Http):
     """An ``httplib2.Http`` that sends Google API requests to the emulator."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, timeout: float) -> None:
         # No proxy from the environment: loopback traffic must not detour through one.
-        super().__init__(proxy_info=None)
+        super().__init__(proxy_info=None, timeout=timeout)
         self.base = base
 
     def request(self, uri: str, method: str = "GET", *args: Any, **kwargs: Any) -> Any:
@@ -85,26 +234,30 @@ def build_service(
     Built once per (api, version, credentials, emulator) in this process, because building costs
     ~20 ms. ``emulator`` defaults to ``emulator_url()``. The service keeps one ``httplib2.Http``
     (one kept-alive connection), which like httplib2 itself is not thread-safe: share a service
-    between threads only under a lock. Retries are not configured here.
+    between threads only under a lock. Retries are not configured here; every request times
+    out (:func:`http_timeouts`).
     """
     from googleapiclient.discovery import build
 
-    base = emulator or emulator_url()
+    base = checked_emulator(emulator) if emulator else emulator_url()
     key = (api, version, id(credentials), base)
     with _services_lock:
         cached = _services.get(key)
         if cached is not None:
             return cached[1]
-        if base is None:
-            service = build(
-                api, version, credentials=credentials, static_discovery=True, cache_discovery=False
+        if credentials is not None:
+            signed = bounded_refreshes(
+                for_emulator(credentials, base) if base else credentials, emulator=base
             )
+        elif base is not None:
+            signed = AnonymousCredentials()
         else:
-            http = google_auth_httplib2.AuthorizedHttp(
-                for_emulator(credentials, base) if credentials else AnonymousCredentials(),
-                http=_RewritingHttp(base),
+            raise AuthError(
+                f"No Google credentials for {api}: connect a Google account first "
+                f"({SIGN_IN_AGAIN}), or set {EMULATOR_ENV} to use the emulator."
             )
-            service = build(api, version, http=http, static_discovery=True, cache_discovery=False)
+        http = google_auth_httplib2.AuthorizedHttp(signed, http=_timed_http(base))
+        service = build(api, version, http=http, static_discovery=True, cache_discovery=False)
         # The credentials are kept alongside so their id() is not reused while cached.
         _services[key] = (credentials, service)
         return service
@@ -120,18 +273,23 @@ def clear_service_cache(*, emulator: str | None = None) -> None:
 def gspread_client(
     credentials: Credentials | None = None, *, emulator: str | None = None
 ) -> gspread.Client:
-    """A ``gspread.Client``; with an emulator URL, one whose requests all go to the emulator."""
-    base = emulator or emulator_url()
+    """A ``gspread.Client`` whose requests time out (:func:`http_timeouts`); with an emulator
+    URL, one whose requests all go to the emulator."""
+    base = checked_emulator(emulator) if emulator else emulator_url()
     if base is None:
         if credentials is None:
             raise AuthError(
                 "No Google credentials for Google Sheets: connect a Google account first, or set "
                 f"{EMULATOR_ENV} to use the emulator."
             )
-        return gspread.Client(credentials)
-    return gspread.Client(
-        credentials or AnonymousCredentials(), http_client=_emulator_http_client(base)
-    )
+        client = gspread.Client(bounded_refreshes(credentials))
+    else:
+        signed = bounded_refreshes(credentials, emulator=base) if credentials else None
+        client = gspread.Client(
+            signed or AnonymousCredentials(), http_client=_emulator_http_client(base)
+        )
+    client.set_timeout(http_timeouts().for_requests())
+    return client
 
 
 def _emulator_http_client(base: str) -> type[HTTPClient]:
@@ -190,10 +348,13 @@ def is_transient(exc: BaseException) -> bool:
     status = http_status(exc)
     if status is not None:
         return status in RETRY_STATUSES
+    if isinstance(exc, auth_exceptions.RefreshError):
+        return bool(exc.retryable)  # a 5xx from the token endpoint, not a refused sign-in
     return isinstance(
         exc,
         (
             TimeoutError,
+            auth_exceptions.TransportError,  # the token endpoint unreachable or timing out
             socket.timeout,
             ConnectionError,
             httplib2.HttpLib2Error,
@@ -271,4 +432,6 @@ def _describe(exc: BaseException | None) -> str:
     status = http_status(exc)
     if status is not None:
         return f"HTTP {status}"
+    if isinstance(exc, (TimeoutError, requests.Timeout)):
+        return f"no answer within {http_timeouts().read:g} s, {TIMEOUT_ENV}"
     return type(exc).__name__

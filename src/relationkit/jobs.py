@@ -3,21 +3,31 @@
 ``relationkit sync`` calls :func:`run_sync_job`. It holds a file lock (filelock) next to a SQLite
 database, or in the data directory for a server database, and on PostgreSQL also a session
 advisory lock, so two runs against one database never overlap, even from two machines: the
-second stops at once with :class:`SyncLocked`. Between the pulls and the pushes it regenerates
-the follow-ups (the playbook), so new ones reach the sheet and the calendar in the same run.
+second stops at once with :class:`SyncLocked`, naming the run that holds the lock
+(:class:`LockHolder`: pid, host, start time, command; kept in ``<lock file>.holder`` and, on
+PostgreSQL, in the locking session's ``application_name``). Both locks belong to the operating
+system or the server, so a killed run's lock is taken over at once by the next run. Between the
+pulls and the pushes it regenerates the follow-ups (the playbook), so new ones reach the sheet
+and the calendar in the same run.
 
 Exit codes of the job are :class:`ExitCode` (documented in docs/scheduling.md).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import logging
 import os
+import shlex
 import signal
+import socket
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
 from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,46 +80,141 @@ def lock_path(db_url: str) -> Path:
     return data_dir() / f"sync-{digest}.lock"
 
 
+@dataclass(frozen=True)
+class LockHolder:
+    """Which run holds a sync lock: its process id, host, start time (UTC) and command line."""
+
+    pid: int
+    host: str
+    started: str
+    command: str
+
+    @classmethod
+    def this_process(cls) -> LockHolder:
+        return cls(
+            pid=os.getpid(),
+            host=socket.gethostname(),
+            started=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+            command=shlex.join(["relationkit", *sys.argv[1:]]),
+        )
+
+    def running(self) -> bool | None:
+        """Whether the process still runs (None: it is on another host, or on Windows, where
+        signal 0 is Ctrl-C rather than a probe, so this cannot tell)."""
+        if self.host != socket.gethostname() or os.name == "nt":
+            return None
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # another user's process
+            return True
+        return True
+
+    def describe(self) -> str:
+        gone = " (that process has ended)" if self.running() is False else ""
+        return f"pid {self.pid} on {self.host}, started {self.started}, `{self.command}`{gone}"
+
+
+def holder_path(lock: Path) -> Path:
+    """The file naming the holder of ``lock``: ``<lock file>.holder`` (JSON)."""
+    return lock.with_name(lock.name + ".holder")
+
+
+def read_holder(lock: Path) -> LockHolder | None:
+    """The run recorded as holding ``lock`` (None when none is, or the record is unreadable)."""
+    try:
+        return LockHolder(**json.loads(holder_path(lock).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _record_holder(lock: Path, holder: LockHolder) -> None:
+    """Write the holder record atomically (a reader sees the old one or the new one)."""
+    path = holder_path(lock)
+    tmp = path.with_name(f"{path.name}.{holder.pid}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(asdict(holder), fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
 @contextmanager
 def sync_lock(ws: Workspace) -> Iterator[None]:
-    """Hold this database's sync lock for the block; :class:`SyncLocked` if another run has it."""
+    """Hold this database's sync lock for the block; :class:`SyncLocked` naming the holder if
+    another run has it.
+
+    The file lock is the operating system's (``flock``): it is released when its process ends,
+    however it ends, so a run killed with SIGKILL never blocks the next one, which takes the
+    lock over and replaces the stale holder record.
+    """
     path = lock_path(ws.config.db_url)
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = filelock.FileLock(str(path), timeout=0)
     try:
         lock.acquire()
     except filelock.Timeout:
+        holder = read_holder(path)
+        who = holder.describe() if holder else "a run that has not said who it is yet"
         raise SyncLocked(
-            f"another relationkit sync is running on this database (lock file {path}); "
+            f"another relationkit sync is running on this database ({who}; lock file {path}); "
             "this run stopped without changing anything"
         ) from None
+    holder = LockHolder.this_process()
     try:
-        with _advisory_lock(ws):
+        _record_holder(path, holder)
+        with _advisory_lock(ws, holder):
             yield
     finally:
+        with contextlib.suppress(OSError):
+            holder_path(path).unlink()
         lock.release()
 
 
 @contextmanager
-def _advisory_lock(ws: Workspace) -> Iterator[None]:
+def _advisory_lock(ws: Workspace, holder: LockHolder) -> Iterator[None]:
     """On PostgreSQL, a session advisory lock (released when the connection ends, even if the
-    process is killed); elsewhere nothing more than the file lock."""
+    process is killed), its session named after ``holder`` so that a run on another machine can
+    say who holds it; elsewhere nothing more than the file lock."""
     if ws.engine.dialect.name != "postgresql":
         yield
         return
     with ws.engine.connect() as conn:
+        name = f"relationkit sync pid {holder.pid} on {holder.host}"[:63]
+        conn.execute(text("SELECT set_config('application_name', :name, false)"), {"name": name})
         taken = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": _ADVISORY_KEY})
         conn.commit()
         if not taken.scalar():
             raise SyncLocked(
-                "another relationkit sync (maybe on another machine) is running on this "
-                "PostgreSQL database; this run stopped without changing anything"
+                f"another relationkit sync is running on this PostgreSQL database "
+                f"({_advisory_holder(conn)}); this run stopped without changing anything"
             )
         try:
             yield
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _ADVISORY_KEY})
             conn.commit()
+
+
+def _advisory_holder(conn: Any) -> str:
+    """Who holds the advisory lock, as the server sees it: the session's name (pid and host of
+    the relationkit run), its client address and when it connected."""
+    row = conn.execute(
+        text(
+            "SELECT a.application_name, host(a.client_addr), a.backend_start "
+            "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+            "AND l.classid::bigint = :high AND l.objid::bigint = :low"
+        ),
+        {"high": _ADVISORY_KEY >> 32, "low": _ADVISORY_KEY & 0xFFFFFFFF},
+    ).first()
+    conn.rollback()
+    if row is None:
+        return "a run that has just ended"
+    name, address, since = row
+    where = f" from {address}" if address else ""
+    return f"{name or 'an unnamed session'}{where}, connected since {since:%Y-%m-%d %H:%M:%S %Z}"
 
 
 def regenerate_followups(
@@ -223,10 +328,13 @@ def exit_code(report: SyncReport) -> ExitCode:
 
 __all__ = [
     "ExitCode",
+    "LockHolder",
     "SyncLocked",
     "customer_names",
     "exit_code",
+    "holder_path",
     "lock_path",
+    "read_holder",
     "regenerate_followups",
     "run_sync_job",
     "sync_lock",

@@ -9,17 +9,20 @@ import pytest
 import requests
 from linkedin_v2 import linkedin as linkedin_module
 
+from relationkit.google import EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET
 from relationkit.testing import GoogleEmulator
+
+CLIENT = {"client_id": EMULATOR_CLIENT_ID, "client_secret": EMULATOR_CLIENT_SECRET}
 
 
 def token(emulator: GoogleEmulator, **form: str) -> requests.Response:
-    return requests.post(emulator.url + "/token", data=form)
+    """A token request, as the emulator's own OAuth client unless ``form`` names another."""
+    return requests.post(emulator.url + "/token", data={**CLIENT, **form})
 
 
 def test_refresh_token_grant(google_emulator: GoogleEmulator) -> None:
     refresh = google_emulator.oauth.issue_refresh_token(("scope-a",))
-    response = token(google_emulator, grant_type="refresh_token", refresh_token=refresh,
-                     client_id="cid", client_secret="s")  # fmt: skip
+    response = token(google_emulator, grant_type="refresh_token", refresh_token=refresh)
     assert response.status_code == 200
     body = response.json()
     assert body["token_type"] == "Bearer" and body["scope"] == "scope-a"
@@ -39,6 +42,43 @@ def test_unknown_or_revoked_refresh_token_is_invalid_grant(
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
     assert "error_description" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("client", "why"),
+    [
+        ({"client_id": "nobody.apps.googleusercontent.com"}, "The OAuth client was not found."),
+        ({"client_secret": "an old secret"}, "Unauthorized"),
+        ({"client_id": "", "client_secret": ""}, "The OAuth client was not found."),
+    ],
+)
+def test_an_unknown_client_or_a_wrong_secret_is_invalid_client(
+    google_emulator: GoogleEmulator, client: dict[str, str], why: str
+) -> None:
+    refresh = google_emulator.oauth.issue_refresh_token()
+    response = token(google_emulator, grant_type="refresh_token", refresh_token=refresh, **client)
+    assert response.status_code == 401
+    assert response.json() == {"error": "invalid_client", "error_description": why}
+
+
+def test_the_client_may_authenticate_with_http_basic(google_emulator: GoogleEmulator) -> None:
+    refresh = google_emulator.oauth.issue_refresh_token()
+    form = {"grant_type": "refresh_token", "refresh_token": refresh}
+    url = google_emulator.url + "/token"
+    good = requests.post(url, data=form, auth=(EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET))
+    assert good.status_code == 200
+    bad = requests.post(url, data=form, auth=(EMULATOR_CLIENT_ID, "wrong"))
+    assert bad.status_code == 401 and bad.json()["error"] == "invalid_client"
+
+
+def test_a_refresh_token_works_only_for_its_own_client(google_emulator: GoogleEmulator) -> None:
+    google_emulator.oauth.register_client("other.apps.googleusercontent.com", "other secret")
+    refresh = google_emulator.oauth.issue_refresh_token(client_id=EMULATOR_CLIENT_ID)
+    other = token(google_emulator, grant_type="refresh_token", refresh_token=refresh,
+                  client_id="other.apps.googleusercontent.com",
+                  client_secret="other secret")  # fmt: skip
+    assert other.status_code == 400 and other.json()["error"] == "unauthorized_client"
+    assert token(google_emulator, grant_type="refresh_token", refresh_token=refresh).ok
 
 
 def test_authorization_code_grant_via_the_consent_redirect(google_emulator: GoogleEmulator) -> None:

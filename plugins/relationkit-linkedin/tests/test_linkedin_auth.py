@@ -114,6 +114,17 @@ def test_auth_command(
     assert saved_token() not in revoked.output and saved_token() not in caplog.text
 
 
+def test_a_real_token_is_never_sent_to_the_emulator(google_emulator: GoogleEmulator) -> None:
+    real = {"access_token": "AQV-real-token", "expires_at": "2999-01-01T00:00:00+00:00"}
+    token_path().write_text(json.dumps(real))
+    with pytest.raises(AuthError, match="is a real LinkedIn one: relationkit never sends it"):
+        signed_in_profile()
+    assert google_emulator.request_count("linkedin") == 0
+    save_token(google_emulator.linkedin.issue_token(), 60 * 86400)  # issued by the emulator
+    assert json.loads(token_path().read_text())["issuer"] == "emulator"
+    assert signed_in_profile().name
+
+
 def test_expired_token_asks_to_sign_in_again(google_emulator: GoogleEmulator) -> None:
     token = google_emulator.linkedin.issue_token()
     save_token(token, 60 * 86400)

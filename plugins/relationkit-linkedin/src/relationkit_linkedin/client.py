@@ -8,8 +8,9 @@ What the library gets wrong, and what this module does instead:
   ``message``, ``status``) and a bare ``LinkedInError`` on 429: here an error answer never reaches
   it; it becomes :class:`LinkedInAPIError` (or :class:`~relationkit.errors.AuthError` for a
   missing, expired or revoked token) with LinkedIn's own message;
-- it does not retry: 429, 5xx and dropped connections are retried here with tenacity, honouring
-  ``Retry-After``;
+- it does not retry: 429, 5xx, dropped connections and timeouts are retried here with tenacity,
+  honouring ``Retry-After``; every request gives up after ``RELATIONKIT_HTTP_TIMEOUT`` like
+  Google's (:func:`relationkit.google.http_timeouts`);
 - its base URLs are constants: with ``RELATIONKIT_GOOGLE_EMULATOR`` set, :func:`endpoints` sends
   everything to the emulator instead (requests are relocated in :meth:`_Application.make_request`
   and the OAuth URLs are set per instance, so the library's module stays untouched).
@@ -28,7 +29,13 @@ import tenacity
 from linkedin_v2.linkedin import LinkedInApplication
 
 from relationkit.errors import AuthError, RelationkitError
-from relationkit.google import DEFAULT_ATTEMPTS, RETRY_ATTEMPTS_ENV, RETRY_STATUSES, emulator_url
+from relationkit.google import (
+    DEFAULT_ATTEMPTS,
+    RETRY_ATTEMPTS_ENV,
+    RETRY_STATUSES,
+    emulator_url,
+    http_timeouts,
+)
 
 log = logging.getLogger("relationkit.linkedin")
 
@@ -74,7 +81,8 @@ def send(
     customer data or the token. Neither URLs nor tokens are ever logged.
     """
     http = session or requests
-    kwargs.setdefault("timeout", 60)
+    if kwargs.get("timeout") is None:  # connect and read, as for Google (RELATIONKIT_HTTP_TIMEOUT)
+        kwargs["timeout"] = http_timeouts().for_requests()
 
     def attempt() -> requests.Response:
         return http.request(method, url, **kwargs)
@@ -176,7 +184,7 @@ class _Application(LinkedInApplication):
         data: Any = None,
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
-        timeout: int = 60,
+        timeout: float | None = None,
     ) -> requests.Response:
         headers = {
             **(headers or {}),

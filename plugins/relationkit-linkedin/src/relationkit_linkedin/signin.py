@@ -6,7 +6,9 @@ it back to ``redirect_uri``, a loopback address this module listens on for that 
 the profile shows who signed in, and the token is saved as ``linkedin-token.json`` in the user
 config directory, readable by its owner only. LinkedIn issues no refresh token to ordinary apps:
 when the token expires (60 days) the owner signs in again. The token never reaches a log line,
-an error message or the terminal.
+an error message or the terminal. A token the emulator issued is saved marked so; with
+``RELATIONKIT_GOOGLE_EMULATOR`` set, a saved real LinkedIn token is refused rather than sent to
+the emulator.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from linkedin_v2.models import AccessToken
 from relationkit.auth import write_private
 from relationkit.config import config_dir
 from relationkit.errors import AuthError
+from relationkit.google import EMULATOR_ENV, emulator_url
 
 from .client import SIGN_IN_AGAIN, LinkedInAPIError, Profile, endpoints, get_profile, send
 
@@ -63,7 +66,7 @@ class _Authentication(LinkedInAuthentication):
         # none, so the answer could not be checked: fix one.
         self.state = secrets.token_urlsafe(24)
 
-    def get_access_token(self, timeout: int = 60) -> AccessToken:
+    def get_access_token(self, timeout: float | None = None) -> AccessToken:
         """The library's exchange, sent through :func:`send` so LinkedIn's errors read clearly."""
         form = {
             "grant_type": "authorization_code",
@@ -115,8 +118,11 @@ def sign_in(
 
 
 def save_token(access_token: str, expires_in: int) -> SavedToken:
+    """Keep the token (0600), marked as the emulator's when the emulator issued it."""
     saved = SavedToken(access_token, datetime.now(UTC) + timedelta(seconds=expires_in))
     data = {"access_token": access_token, "expires_at": saved.expires_at.isoformat()}
+    if emulator_url() is not None:
+        data["issuer"] = "emulator"
     write_private(token_path(), json.dumps(data))
     return saved
 
@@ -136,6 +142,12 @@ def load_token() -> SavedToken:
             f"the saved LinkedIn sign-in ({path}) cannot be read ({type(exc).__name__}); "
             f"{SIGN_IN_AGAIN}"
         ) from None
+    if emulator_url() is not None and data.get("issuer") != "emulator":
+        raise AuthError(
+            f"the saved LinkedIn sign-in ({path}) is a real LinkedIn one: relationkit never sends "
+            f"it to the emulator ({EMULATOR_ENV} is set). Unset {EMULATOR_ENV} to use LinkedIn, "
+            "or point RELATIONKIT_CONFIG at another folder to try the emulator"
+        )
     if saved.expires_at <= datetime.now(UTC):
         raise AuthError(
             f"the LinkedIn sign-in expired on {saved.expires_at:%d %b %Y}; {SIGN_IN_AGAIN}"

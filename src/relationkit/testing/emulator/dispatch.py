@@ -93,7 +93,9 @@ class Dispatcher:
         fault = self.faults.take(module.name, route.operation)
         if fault is not None and fault.delay > 0:
             time.sleep(fault.delay)
-        if fault is not None and fault.drop:
+        if fault is not None and fault.stall:
+            self.faults.stall()
+        if fault is not None and (fault.drop or fault.stall):
             self._record(req, module.name, route.operation, 0, in_batch)
             raise DroppedConnection(route.operation)
         try:

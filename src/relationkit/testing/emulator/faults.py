@@ -29,7 +29,9 @@ _MESSAGES = {
 @dataclass
 class Fault:
     """One queued failure. ``status`` answers with an error; ``drop`` closes the connection
-    without answering; ``delay`` (seconds) only slows the call down before it runs normally;
+    without answering; ``stall`` keeps the connection open without ever answering (until the
+    emulator is reset or stopped, or the client gives up); ``delay`` (seconds) only slows the
+    call down before it runs normally;
     ``before`` runs just before the call does (under the emulator's lock): another device's
     edit racing this request, say."""
 
@@ -41,6 +43,7 @@ class Fault:
     delay: float = 0.0
     times: int = 1
     before: Callable[[], None] | None = None
+    stall: bool = False
 
     def matches(self, api: str, operation: str) -> bool:
         return self.api == api and operation_matches(operation, self.operation)
@@ -74,12 +77,16 @@ class Faults:
     def __init__(self) -> None:
         self._pending: list[Fault] = []
         self._lock = threading.Lock()
+        self._released = threading.Event()
 
     def add(self, fault: Fault) -> Fault:
         if fault.times < 1:
             raise ValueError("times must be at least 1")
-        if fault.status is None and not fault.drop and fault.delay <= 0 and fault.before is None:
-            raise ValueError("a fault needs a status, drop=True, a delay or a before action")
+        acts = fault.status is not None or fault.drop or fault.stall or fault.before is not None
+        if not acts and fault.delay <= 0:
+            raise ValueError(
+                "a fault needs a status, drop=True, stall=True, a delay or a before action"
+            )
         with self._lock:
             self._pending.append(fault)
         return fault
@@ -94,6 +101,14 @@ class Faults:
                         self._pending.remove(fault)
                     return fault
         return None
+
+    def stall(self) -> None:
+        """Hold a stalled call until :meth:`release` (the emulator reset or stopped)."""
+        self._released.wait()
+
+    def release(self) -> None:
+        """Let every stalled call end (its connection is then closed without an answer)."""
+        self._released.set()
 
     def pending(self) -> list[Fault]:
         with self._lock:

@@ -5,17 +5,28 @@ as ``https://oauth2.googleapis.com/token`` does (form-encoded in, JSON out, RFC 
 such as ``{"error": "invalid_grant", ...}``). ``GET /o/oauth2/auth`` stands in for the consent
 page: it redirects straight back with a code, so installed-app flows can run unattended.
 
+Like Google, the token endpoint checks the OAuth client (form fields or HTTP Basic): an unknown
+client id or a wrong secret is 401 ``invalid_client``; a refresh token used by another client
+than the one it was issued to is 400 ``unauthorized_client``; a revoked one is 400
+``invalid_grant`` (:meth:`OAuthAPI.revoke`). The client relationkit uses with the emulator
+(``relationkit.google.EMULATOR_CLIENT_ID``) is registered from the start; tests add others with
+:meth:`OAuthAPI.register_client`.
+
 With ``enforce = True`` the other Google APIs require ``Authorization: Bearer`` with a live access
 token issued here, and answer 401 otherwise, so credential refresh paths get exercised.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, unquote, urlencode
+
+from relationkit.google import EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET
 
 from ._base import ApiError, EmulatedClock, EmulatorRequest, EmulatorResponse, Route
 
@@ -56,6 +67,9 @@ class OAuthAPI:
     refresh_tokens: dict[str, Grant] = field(default_factory=dict)
     codes: dict[str, Grant] = field(default_factory=dict)
     access_tokens: dict[str, AccessToken] = field(default_factory=dict)
+    clients: dict[str, str] = field(
+        default_factory=lambda: {EMULATOR_CLIENT_ID: EMULATOR_CLIENT_SECRET}
+    )
 
     def routes(self) -> list[Route]:
         return [
@@ -67,10 +81,15 @@ class OAuthAPI:
 
     # -- helpers for tests -------------------------------------------------------------------
 
+    def register_client(self, client_id: str, client_secret: str) -> None:
+        """An OAuth client the token endpoint accepts (as created in the Cloud console)."""
+        self.clients[client_id] = client_secret
+
     def issue_refresh_token(
         self, scopes: tuple[str, ...] = DEFAULT_SCOPES, client_id: str | None = None
     ) -> str:
-        """A refresh token the token endpoint will honour (as if the user consented)."""
+        """A refresh token the token endpoint will honour (as if the user consented); with
+        ``client_id``, only for that client."""
         token = f"1//emu-{secrets.token_urlsafe(24)}"
         self.refresh_tokens[token] = Grant(tuple(scopes), client_id)
         return token
@@ -117,10 +136,17 @@ class OAuthAPI:
     def token(self, req: EmulatorRequest) -> EmulatorResponse:
         form = _form(req)
         grant_type = form.get("grant_type")
+        client_id, secret = _client_of(req, form)
+        if client_id not in self.clients:
+            return _oauth_error("invalid_client", "The OAuth client was not found.", 401)
+        if secret != self.clients[client_id]:
+            return _oauth_error("invalid_client", "Unauthorized", 401)
         if grant_type == "refresh_token":
             grant = self.refresh_tokens.get(form.get("refresh_token", ""))
             if grant is None or grant.revoked:
                 return _oauth_error("invalid_grant", "Token has been expired or revoked.")
+            if grant.client_id is not None and grant.client_id != client_id:
+                return _oauth_error("unauthorized_client", "Unauthorized")
             return EmulatorResponse(200, self._token_body(grant.scopes))
         if grant_type == "authorization_code":
             grant = self.codes.pop(form.get("code", ""), None)
@@ -129,7 +155,7 @@ class OAuthAPI:
             if grant.redirect_uri and form.get("redirect_uri") != grant.redirect_uri:
                 return _oauth_error("redirect_uri_mismatch", "Bad Request")
             body = self._token_body(grant.scopes)
-            body["refresh_token"] = self.issue_refresh_token(grant.scopes, form.get("client_id"))
+            body["refresh_token"] = self.issue_refresh_token(grant.scopes, client_id)
             return EmulatorResponse(200, body)
         return _oauth_error("unsupported_grant_type", f"Invalid grant_type: {grant_type or ''}")
 
@@ -169,5 +195,19 @@ def _form(req: EmulatorRequest) -> dict[str, str]:
     return {key: values[0] for key, values in parsed.items()}
 
 
-def _oauth_error(error: str, description: str) -> EmulatorResponse:
-    return EmulatorResponse(400, {"error": error, "error_description": description})
+def _client_of(req: EmulatorRequest, form: dict[str, str]) -> tuple[str, str]:
+    """The client id and secret a token request authenticates with: HTTP Basic (what
+    requests-oauthlib sends) or the form's ``client_id`` and ``client_secret``."""
+    scheme, _, encoded = req.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return "", ""
+        client_id, _, secret = decoded.partition(":")
+        return unquote(client_id), unquote(secret)
+    return form.get("client_id", ""), form.get("client_secret", "")
+
+
+def _oauth_error(error: str, description: str, status: int = 400) -> EmulatorResponse:
+    return EmulatorResponse(status, {"error": error, "error_description": description})

@@ -100,6 +100,7 @@ class GoogleEmulator:
 
         if self._server is None:
             return
+        self.faults.release()
         self._server.shutdown()
         self._server.close_connections()
         self._server.server_close()
@@ -133,6 +134,7 @@ class GoogleEmulator:
     def reset(self) -> None:
         """Forget all state, log, faults and quotas (the server keeps running on its port)."""
         with self.lock:
+            self.faults.release()
             self._build()
 
     def seed(self, name: str) -> None:
@@ -199,17 +201,20 @@ class GoogleEmulator:
         delay: float = 0.0,
         times: int = 1,
         before: Callable[[], None] | None = None,
+        stall: bool = False,
     ) -> Fault:
         """Make the next ``times`` calls to ``api`` (or one ``operation``) fail or slow down.
 
         ``status`` 429/500/503 answers with Google's error (``Retry-After`` when
         ``retry_after`` is given); ``drop=True`` closes the connection without an answer;
+        ``stall=True`` accepts the request and never answers, as a hung server does (the call is
+        let go when the emulator is reset or stopped);
         ``delay`` seconds slows the call, which then runs normally unless combined with the others;
         ``before()`` runs just before the call is handled: an edit made elsewhere (the owner's
         phone) between a client's read and its write, for example.
         """
         return self.faults.add(
-            Fault(api, operation, status, retry_after, drop, delay, times, before)
+            Fault(api, operation, status, retry_after, drop, delay, times, before, stall)
         )
 
     def set_quota(self, api: str, per_minute: int | None) -> None:
