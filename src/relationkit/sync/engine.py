@@ -339,9 +339,10 @@ def _note_removed(report: SyncReport) -> None:
     (``relationkit restore --list NAME`` names each one)."""
     for name, counts in report.connectors.items():
         if counts.removed:
-            what = "would be" if report.dry_run else "were"
+            records = "1 record" if counts.removed == 1 else f"{counts.removed} records"
+            what = "would be" if report.dry_run else "was" if counts.removed == 1 else "were"
             report.note(
-                f"{name}: {counts.removed} records {what} removed there and kept here: "
+                f"{name}: {records} {what} removed there and kept here: "
                 f"`relationkit restore --all {name}` brings them back"
             )
 
