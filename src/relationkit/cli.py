@@ -1056,7 +1056,8 @@ def restore(
         click.echo(f"Nothing to restore: no record was marked removed{where}.")
         return
     to = connector or "the tools they were removed from"
-    click.echo(f"{count} records will be written to {to} again on the next sync.")
+    records = "1 record" if count == 1 else f"{count} records"
+    click.echo(f"{records} will be written to {to} again on the next sync.")
 
 
 def _print_removed(ws: Workspace, removed: Sequence[Any], where: str) -> None:
