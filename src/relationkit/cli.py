@@ -248,7 +248,10 @@ def _since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
     duration = _DURATION.fullmatch(value.strip())
     if duration:
         amount, unit = int(duration[1]), _UNITS[duration[2].lower()]
-        return datetime.now().astimezone() - timedelta(**{unit: amount})
+        try:
+            return datetime.now().astimezone() - timedelta(**{unit: amount})
+        except (OverflowError, ValueError):
+            raise click.BadParameter(f"{value!r} reaches back before the year 1") from None
     try:
         when = datetime.fromisoformat(value.strip())
     except ValueError:
