@@ -809,7 +809,11 @@ _SYNC_EXIT_HELP = (
 )
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 @click.option("--full", is_flag=True, help="Re-read everything, not just changes since last time.")
-@click.option("--force", is_flag=True, help="Go on even if a tool (or one of its tabs) came back suspiciously empty.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Go on even if a tool (or one of its tabs) came back suspiciously empty.",
+)
 @click.option(
     "--today",
     type=click.DateTime(formats=["%Y-%m-%d"]),
