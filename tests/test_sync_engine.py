@@ -145,6 +145,33 @@ def test_the_guard_is_quiet_below_its_minimum_and_configurable(ws, backend):
     assert _run(ws, backend, full=True).connectors["memory"].removed == 5
 
 
+def test_the_guard_judges_each_kind_on_its_own(ws, backend):
+    remote = memory_backend(backend)
+    externals = _people(remote, 12)
+    purchases = [
+        remote.add(Kind.PURCHASE, {"contact_external_id": ext, "amount": "5", "date": "2026-05-02"})
+        for ext in externals[:3]
+    ]
+    _run(ws, backend)
+    for ext in purchases:
+        remote.delete(ext)
+    remote.delete(externals[0])  # one contact of twelve: a delete
+    with pytest.raises(SafetyGuardTripped, match="purchases: none of the 3 records") as tripped:
+        _run(ws, backend, full=True)
+    assert "contacts" not in str(tripped.value)
+    report = _run(ws, backend, full=True, force=True)
+    assert report.connectors["memory"].removed == 4
+    assert [m for m in report.messages if "restore" in m] == [
+        "memory: 4 records were removed there and kept here: "
+        "`relationkit restore --all memory` brings them back"
+    ]
+    assert (
+        sorted(r.kind for r in ws.removed_records("memory")) == [Kind.CONTACT] + [Kind.PURCHASE] * 3
+    )
+    assert ws.restore_removed("memory") == 4
+    assert ws.removed_records() == []
+
+
 def test_a_removed_record_can_be_restored(ws, backend):
     remote = memory_backend(backend)
     (ext,) = _people(remote, 1)

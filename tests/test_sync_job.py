@@ -415,8 +415,11 @@ def test_a_customer_deleted_in_a_tool_is_named_and_can_be_written_back(
     header, *_rows = sheet.read_text(encoding="utf-8").splitlines()
     sheet.write_text(header + "\n", encoding="utf-8")  # the owner deletes Ann's row
     out = run("--today", TODAY).stdout
-    assert f"`relationkit restore csv {ann.id}` writes it back" in out
+    assert "csv: 1 record was removed there and kept here: `relationkit restore --all csv`" in out
+    assert ann.id not in out  # one line for them all; `restore --list` names each
     assert "ann@example.com" not in sheet.read_text(encoding="utf-8")  # not re-created
+    listed = CliRunner().invoke(main, ["--db", db_url, "restore", "--list", "csv"])
+    assert listed.exit_code == 0 and ann.id in listed.output and "Ann Lee" in listed.output
     restored = CliRunner().invoke(main, ["--db", db_url, "restore", "csv", ann.id])
     assert restored.exit_code == 0, restored.output
     assert "will be written to csv again on the next sync" in restored.output

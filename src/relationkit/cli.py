@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -234,6 +235,32 @@ def _mapping(values: Sequence[str]) -> dict[str, str]:
             raise click.BadParameter(f"{item!r} is not COLUMN=field", param_hint="--map")
         mapping[column.strip()] = target.strip()
     return mapping
+
+
+_DURATION = re.compile(r"(\d+)\s*(m|min|h|d|w)", re.IGNORECASE)
+_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def _since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
+    """``--since``: a date or time (the computer's zone) or a duration back from now
+    (``30m``, ``2h``, ``3d``, ``1w``), as an aware datetime."""
+    if value is None:
+        return None
+    duration = _DURATION.fullmatch(value.strip())
+    if duration:
+        amount, unit = int(duration[1]), _UNITS[duration[2].lower()]
+        try:
+            return datetime.now().astimezone() - timedelta(**{unit: amount})
+        except (OverflowError, ValueError):
+            raise click.BadParameter(f"{value!r} reaches back before the year 1") from None
+    try:
+        when = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is neither a date (2024-03-14), a time (2024-03-14T09:30) nor a "
+            "duration (30m, 2h, 3d, 1w)"
+        ) from None
+    return when if when.tzinfo else when.astimezone()
 
 
 # -- the group -----------------------------------------------------------------------------------
@@ -783,7 +810,11 @@ _SYNC_EXIT_HELP = (
 )
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 @click.option("--full", is_flag=True, help="Re-read everything, not just changes since last time.")
-@click.option("--force", is_flag=True, help="Go on even if a tool came back suspiciously empty.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Go on even if a tool (or one of its tabs) came back suspiciously empty.",
+)
 @click.option(
     "--today",
     type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -980,20 +1011,88 @@ def _print_sync_report(report: SyncReport, redact: Callable[[str], str]) -> None
 
 
 @main.command()
-@click.argument("connector")
-@click.argument("contact")
+@click.argument("connector", required=False)
+@click.argument("contact", required=False)
+@click.option("--all", "every", is_flag=True, help="Every record CONNECTOR marked removed.")
+@click.option(
+    "--since",
+    metavar="DATE|DURATION",
+    callback=_since,
+    help="Only records marked removed since then: 2024-03-14, 2024-03-14T09:30, 2h, 3d, 1w "
+    "(every connector unless CONNECTOR is given).",
+)
+@click.option("--list", "listing", is_flag=True, help="List the removed records; change nothing.")
 @click.pass_obj
-def restore(obj: CliContext, connector: str, contact: str) -> None:
-    """Write back, on the next sync, a CONTACT deleted in CONNECTOR (a row deleted from the
-    sheet, a contact deleted in Google Contacts)."""
+def restore(
+    obj: CliContext,
+    connector: str | None,
+    contact: str | None,
+    every: bool,
+    since: datetime | None,
+    listing: bool,
+) -> None:
+    """Write back, on the next sync, what a tool reported deleted (a row deleted from the sheet,
+    a contact deleted in Google Contacts): one CONTACT, --all of CONNECTOR's, or those removed
+    --since a date. relationkit kept them; --list shows them."""
+    from .sync import connectors_to_run
     from .sync import restore as release
 
+    if contact is not None and (every or since or listing):
+        raise click.UsageError("give CONTACT, or --all/--since/--list, not both")
+    if contact is None and not (every or since or listing):
+        raise click.UsageError(
+            "say what to restore: CONNECTOR CONTACT, --all CONNECTOR, or --since DATE|DURATION "
+            "(`relationkit restore --list` shows what was removed)"
+        )
+    if every and connector is None:
+        raise click.UsageError("--all needs the CONNECTOR, e.g. `relationkit restore --all sheets`")
     ws = obj.workspace()
-    found = ws.get_contact(contact)
-    if release(ws, connector, found.id):
+    if connector is not None:
+        (connector,) = connectors_to_run(ws, [connector])
+    if contact is not None and connector is not None:
+        found = ws.get_contact(contact)
+        if not release(ws, connector, found.id):
+            raise click.ClickException(f"{_ref_label(found)} was not deleted in {connector}")
         click.echo(f"{_ref_label(found)} will be written to {connector} again on the next sync.")
-    else:
-        raise click.ClickException(f"{_ref_label(found)} was not deleted in {connector}")
+        return
+    where = f" in {connector}" if connector else ""
+    if listing:
+        _print_removed(ws, ws.removed_records(connector, since=since), where)
+        return
+    count = ws.restore_removed(connector, since=since)
+    if not count:
+        click.echo(f"Nothing to restore: no record was marked removed{where}.")
+        return
+    to = connector or "the tools they were removed from"
+    records = "1 record" if count == 1 else f"{count} records"
+    click.echo(f"{records} will be written to {to} again on the next sync.")
+
+
+def _print_removed(ws: Workspace, removed: Sequence[Any], where: str) -> None:
+    """The removed records, oldest first, contacts by name (the owner's own terminal)."""
+    if not removed:
+        click.echo(f"No record is marked removed{where}.")
+        return
+    names = {}
+    for record in removed:
+        if record.kind.value == "contact" and record.local_id not in names:
+            try:
+                names[record.local_id] = ws.get_contact(record.local_id).name
+            except NotFound:
+                names[record.local_id] = ""
+    _print_table(
+        ["Removed", "Connector", "Kind", "Record", "Name"],
+        [
+            [
+                r.removed_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                r.connector,
+                r.kind.value,
+                r.local_id,
+                names.get(r.local_id, ""),
+            ]
+            for r in removed
+        ],
+    )
 
 
 # -- auth ----------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from .store.database import create_db_engine, migrate
 
 if TYPE_CHECKING:
     from .identity import DuplicateCandidate
+    from .sync import Removed
     from .sync.engine import SyncReport
 
 log = logging.getLogger("relationkit.store")
@@ -1076,6 +1077,25 @@ class Workspace:
             today=today,
             settings=settings,
         )
+
+    def removed_records(
+        self, connector: str | None = None, *, since: datetime | None = None
+    ) -> list[Removed]:
+        """Records a tool reported gone (deleted there, or missing from a full listing): kept
+        here and not written there again until restored. Only ``connector``'s when given, only
+        those marked at or after ``since`` when given (naive: UTC); oldest first."""
+        from .sync import removed_records
+
+        return removed_records(self, connector, since=since)
+
+    def restore_removed(
+        self, connector: str | None = None, *, since: datetime | None = None
+    ) -> int:
+        """Have the next sync write back what :meth:`removed_records` lists (same filters);
+        returns how many records were released. One contact: ``relationkit.sync.restore``."""
+        from .sync import restore_removed
+
+        return restore_removed(self, connector, since=since)
 
 
 _INSERT_CONTACT = insert(t.contacts)

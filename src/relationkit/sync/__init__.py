@@ -7,10 +7,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete
+from sqlalchemy import and_, delete, select
 
 from ..errors import ConfigError, NotFound
 from ..settings import BadSetting, connector_problems, raise_if_bad
@@ -107,6 +108,62 @@ def restore(ws: Workspace, connector: str, local_id: str) -> int:
     return int(released)
 
 
+@dataclass(frozen=True)
+class Removed:
+    """A record a connector reported gone (deleted there, or missing from a full listing),
+    kept in relationkit and not written there again until restored."""
+
+    connector: str
+    kind: Kind
+    external_id: str
+    local_id: str
+    removed_at: datetime  # when the sync marked it (its status row was last written then)
+
+
+def removed_records(
+    ws: Workspace, connector: str | None = None, *, since: datetime | None = None
+) -> list[Removed]:
+    """The records marked removed by ``connector`` (every connector when None), only those
+    marked at or after ``since`` when given (a naive time is taken as UTC); oldest first."""
+    with ws.transaction() as conn:
+        rows = conn.execute(
+            select(
+                t.sync_items.c.connector,
+                t.sync_items.c.kind,
+                t.sync_items.c.external_id,
+                t.sync_items.c.local_id,
+                t.sync_items.c.synced_at,
+            )
+            .where(_removed_filter(connector, since))
+            .order_by(t.sync_items.c.synced_at, t.sync_items.c.connector, t.sync_items.c.local_id)
+        ).all()
+    return [
+        Removed(r.connector, Kind(r.kind), r.external_id, r.local_id, r.synced_at) for r in rows
+    ]
+
+
+def restore_removed(
+    ws: Workspace, connector: str | None = None, *, since: datetime | None = None
+) -> int:
+    """Let the next sync write back every record ``connector`` (every connector when None)
+    marked removed, or only those marked at or after ``since``: contacts, follow-ups and the
+    purchases and interactions relationkit wrote there. Returns how many were released."""
+    with ws.transaction() as conn:
+        released = conn.execute(delete(t.sync_items).where(_removed_filter(connector, since)))
+    return int(released.rowcount)
+
+
+def _removed_filter(connector: str | None, since: datetime | None) -> Any:
+    c = t.sync_items.c
+    where = [c.removed.is_(True)]
+    if connector is not None:
+        where.append(c.connector == connector)
+    if since is not None:  # stored in UTC (SQLite keeps no zone); a naive time is taken as UTC
+        utc = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
+        where.append(c.synced_at >= utc)
+    return and_(*where)
+
+
 def connectors_to_run(ws: Workspace, only: Sequence[str] | None = None) -> list[str]:
     """The full names of the connectors a sync runs: ``only`` (short names such as ``sheets``
     allowed), else the enabled ones. Raises when one is not installed."""
@@ -144,9 +201,12 @@ __all__ = [
     "PullResult",
     "PushResult",
     "RemoteItem",
+    "Removed",
     "SyncEngine",
     "SyncReport",
     "connectors_to_run",
+    "removed_records",
     "restore",
+    "restore_removed",
     "sync_workspace",
 ]

@@ -200,11 +200,6 @@ class PullApplier:
                 f"{self.name}: contact {record.id} was deleted there and so here "
                 f"(propagate_deletes); `relationkit contacts undelete {record.id}` brings it back"
             )
-        elif known.kind == Kind.CONTACT:
-            self.report.note(
-                f"{self.name}: contact {known.local_id} was deleted there and is kept here; "
-                f"`relationkit restore {self.name} {known.local_id}` writes it back"
-            )
 
     def _update(self, item: RemoteItem, side: LocalSide, known: status.Status) -> None:
         record = side.find(known.local_id)

@@ -217,6 +217,15 @@ class Connector:
         """
         return True
 
+    def collection(self, kind: Kind, external_id: str, local_id: str) -> str | None:
+        """Which part of the tool holds a record it listed at the last sync: a tab of a sheet,
+        a file, a list. The safety guard judges each collection on its own, so one emptied
+        tab stops the sync whatever the others hold. ``local_id`` is the relationkit record it
+        is linked to. None: a record the owner is expected to delete there (the guard ignores
+        it). Must answer for records the last pull listed and this one does not, without the
+        network. Default: one collection per kind (``"contacts"``, ``"purchases"``...)."""
+        return f"{kind.value}s"
+
     def date_changes(self, items: list[RemoteItem]) -> None:
         """Set ``changed_at`` on these items of the last pull: records it lists as changed
         without a change time, that another tool changed too in this run (the conflict rule

@@ -133,10 +133,11 @@ class SyncEngine:
                     continue
                 with self.ws.transaction() as conn:
                     links = status.load_links(conn, p.connector.name)
-                known = {key for key, link in links.items() if not link.removed}
-                check_full_pull(p.connector.name, p.result, known, p.connector.settings)
+                known = {key: link.local_id for key, link in links.items() if not link.removed}
+                check_full_pull(p.connector, p.result, known)
         self._date_crossing_changes(pulled, report)
         applied = {p.connector.name for p in pulled if self._apply(p, sides, report)}
+        _note_removed(report)
         if between is not None:
             self._step("between")
             try:
@@ -331,6 +332,19 @@ def _int_setting(settings: dict[str, object], key: str, default: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigError(f"[connectors] {key} = {value!r}: a whole number is needed")
     return value
+
+
+def _note_removed(report: SyncReport) -> None:
+    """One line per connector that marked records removed, with the command to write them back
+    (``relationkit restore --list NAME`` names each one)."""
+    for name, counts in report.connectors.items():
+        if counts.removed:
+            records = "1 record" if counts.removed == 1 else f"{counts.removed} records"
+            what = "would be" if report.dry_run else "was" if counts.removed == 1 else "were"
+            report.note(
+                f"{name}: {records} {what} removed there and kept here: "
+                f"`relationkit restore --all {name}` brings them back"
+            )
 
 
 def _failed(report: SyncReport, name: str, what: str, exc: Exception) -> None:

@@ -190,6 +190,7 @@ class GoogleSheetsConnector(Connector):
         self._state: dict[str, str] = {}
         self._annotated = False
         self._customers = Customers(workspace, {})
+        self._open_followups: dict[str, str] | None = None  # id -> rule, read for the guard
 
     # -- set-up ----------------------------------------------------------------------------------
 
@@ -247,6 +248,7 @@ class GoogleSheetsConnector(Connector):
 
     def pull(self, state: dict[str, str], *, full: bool) -> PullResult:
         self._rows, self._stale, self._tidy = {}, [], []
+        self._open_followups = None
         self._annotated = False
         self._tables = self._read_tables()
         for table in self._tables.values():
@@ -273,6 +275,26 @@ class GoogleSheetsConnector(Connector):
         if state.get("revision") != self._state["revision"]:
             self._stamp_conflicting(items)
         return PullResult(items, full=True, state=self._state)
+
+    def collection(self, kind: Kind, external_id: str, local_id: str) -> str | None:
+        """The tab a record's row is on, for the safety guard. Rows the owner deletes when done
+        with them are left out: follow-ups closed in relationkit, and the interactions a Done
+        tick recorded (they leave with their follow-up's row)."""
+        if kind == Kind.INTERACTION and external_id.startswith("done:"):
+            return None
+        role = _ROLES[kind]
+        if kind == Kind.FOLLOWUP:
+            if self._open_followups is None:
+                statuses = [FollowUpStatus.OPEN, FollowUpStatus.SNOOZED]
+                self._open_followups = {
+                    f.id: f.rule for f in self.workspace.followups(status=statuses)
+                }
+            if local_id not in self._open_followups:
+                return None
+            if self._open_followups[local_id] == LINKEDIN_RULE and "linkedin" in self.specs:
+                role = "linkedin"
+        spec = self.specs.get(role)
+        return f"the {spec[1]!r} tab" if spec else f"{kind.value}s"
 
     def _stamp_conflicting(self, items: list[RemoteItem]) -> None:
         """Give changed rows a change time when relationkit changed the same contacts too.
