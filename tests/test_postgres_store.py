@@ -88,7 +88,8 @@ def test_a_sync_on_another_machine_holds_the_database(
             monkeypatch.setenv("RELATIONKIT_DATA_DIR", str(tmp_path / "other-machine"))
             result = CliRunner().invoke(main, ["--db", postgres_url, "sync"])
         assert result.exit_code == ExitCode.LOCKED, result.output
-        assert "maybe on another machine" in result.stderr
+        assert "another relationkit sync is running on this PostgreSQL database (" in result.stderr
+        assert "pid " in result.stderr  # the holder is named
         assert CliRunner().invoke(main, ["--db", postgres_url, "sync"]).exit_code == 0
     plugins.reset_plugin_manager()
 
