@@ -8,9 +8,11 @@ With ``RELATIONKIT_GOOGLE_EMULATOR`` set (or an ``emulator`` URL passed), every 
 
 from __future__ import annotations
 
+import http.client
 import logging
 import os
 import re
+import select
 import socket
 import threading
 from collections.abc import Callable
@@ -18,6 +20,7 @@ from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
+import google.auth
 import google_auth_httplib2
 import gspread
 import httplib2
@@ -50,7 +53,54 @@ def rewrite(url: str, base: str) -> str:
     return _GOOGLE_URL.sub(base.rstrip("/"), url, count=1)
 
 
-class _RewritingHttp(httplib2.Http):
+# Methods httplib2 may send twice; a create (POST) must never be, see ``OnceHttp``.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+class OnceHttp(httplib2.Http):
+    """An ``httplib2.Http`` that never sends a non-idempotent request (POST, PATCH) twice.
+
+    httplib2 sends a request again when the connection drops before the answer (even on a first
+    ``BadStatusLine``, whatever its module-level ``RETRIES``): for a create whose reply was lost
+    that makes a second record. Here such a request goes out once, on a connection checked to be
+    still open, and a failure is raised for the caller, which knows how to find out whether the
+    write was made (see :func:`create_with_retries`). Other methods behave as in httplib2.
+    """
+
+    def _conn_request(
+        self, conn: Any, request_uri: str, method: str, body: Any, headers: Any
+    ) -> tuple[httplib2.Response, bytes]:
+        if method in IDEMPOTENT_METHODS:
+            return super()._conn_request(conn, request_uri, method, body, headers)
+        if conn.sock is not None and _closed_by_peer(conn.sock):
+            conn.close()  # a kept-alive connection the server closed: open a fresh one
+        try:
+            if conn.sock is None:
+                conn.connect()
+            conn.request(method, request_uri, body, headers)
+            answer = conn.getresponse()
+            content = answer.read()
+        except socket.gaierror as exc:
+            conn.close()
+            raise httplib2.ServerNotFoundError(f"Unable to find the server at {conn.host}") from exc
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            raise
+        response = httplib2.Response(answer)
+        return response, httplib2._decompressContent(response, content, self.limit_kwargs)
+
+
+def _closed_by_peer(sock: socket.socket) -> bool:
+    """Whether an idle kept-alive socket was closed by the server (readable with no request
+    pending means end of file or an error)."""
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
+
+
+class _RewritingHttp(OnceHttp):
     """An ``httplib2.Http`` that sends Google API requests to the emulator."""
 
     def __init__(self, base: str) -> None:
@@ -88,6 +138,7 @@ def build_service(
     between threads only under a lock. Retries are not configured here.
     """
     from googleapiclient.discovery import build
+    from googleapiclient.http import DEFAULT_HTTP_TIMEOUT_SEC
 
     base = emulator or emulator_url()
     key = (api, version, id(credentials), base)
@@ -96,9 +147,12 @@ def build_service(
         if cached is not None:
             return cached[1]
         if base is None:
-            service = build(
-                api, version, credentials=credentials, static_discovery=True, cache_discovery=False
+            # googleapiclient's own Http, but one that never sends a create twice.
+            http = google_auth_httplib2.AuthorizedHttp(
+                credentials if credentials is not None else google.auth.default()[0],
+                http=OnceHttp(timeout=DEFAULT_HTTP_TIMEOUT_SEC),
             )
+            service = build(api, version, http=http, static_discovery=True, cache_discovery=False)
         else:
             http = google_auth_httplib2.AuthorizedHttp(
                 for_emulator(credentials, base) if credentials else AnonymousCredentials(),

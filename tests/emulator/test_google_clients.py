@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import http.client
 from datetime import timedelta
 
 import gspread
+import httplib2
 import pytest
 import requests
 from google.auth.exceptions import InvalidOperation, RefreshError
@@ -144,3 +146,33 @@ def test_enforced_tokens_refuse_calls_without_a_live_token(
     # Anonymous credentials cannot answer a 401 with a refresh: the client says so.
     with pytest.raises(InvalidOperation):
         google_emulator.service("calendar", "v3").calendarList().list().execute()
+
+
+def test_a_create_whose_reply_is_lost_is_sent_once(google_emulator: GoogleEmulator) -> None:
+    """httplib2 sends a request again when the connection drops before the answer: for a create
+    that would make a second contact. relationkit's Http sends it once and raises."""
+    people = google_emulator.service("people", "v1").people()
+    google_emulator.inject_fault("people", "createContact", lose_reply=True)
+    with pytest.raises((ConnectionError, httplib2.HttpLib2Error, http.client.HTTPException)):
+        people.createContact(body={"names": [{"givenName": "Ann"}]}).execute()
+    assert google_emulator.call_count("people", "createContact") == 1
+    assert len(google_emulator.people.contacts()) == 1
+    # The connection is opened again for the next request.
+    assert people.createContact(body={"names": [{"givenName": "Bo"}]}).execute()["resourceName"]
+
+
+def test_a_read_whose_connection_drops_is_still_retried(google_emulator: GoogleEmulator) -> None:
+    groups = google_emulator.service("people", "v1").contactGroups()
+    google_emulator.inject_fault("people", "contactGroups.list", drop=True)
+    assert "contactGroups" in groups.list().execute()
+    assert google_emulator.call_count("people", "contactGroups.list") == 2
+
+
+def test_gspread_sends_a_post_whose_reply_is_lost_once(google_emulator: GoogleEmulator) -> None:
+    client = google_emulator.gspread_client()
+    sheet = client.create("Shop").sheet1
+    google_emulator.inject_fault("sheets", "values.append", lose_reply=True)
+    with pytest.raises(requests.ConnectionError):
+        sheet.append_row(["Ann"])
+    assert google_emulator.call_count("sheets", "values.append") == 1
+    assert sheet.get_all_values() == [["Ann"]]

@@ -29,7 +29,9 @@ _MESSAGES = {
 @dataclass
 class Fault:
     """One queued failure. ``status`` answers with an error; ``drop`` closes the connection
-    without answering; ``delay`` (seconds) only slows the call down before it runs normally;
+    without answering; ``lose_reply`` runs the call, then closes the connection without the
+    answer (inside a batch: the batch's other calls run too, and the whole answer is lost);
+    ``delay`` (seconds) only slows the call down before it runs normally;
     ``before`` runs just before the call does (under the emulator's lock): another device's
     edit racing this request, say."""
 
@@ -41,6 +43,7 @@ class Fault:
     delay: float = 0.0
     times: int = 1
     before: Callable[[], None] | None = None
+    lose_reply: bool = False
 
     def matches(self, api: str, operation: str) -> bool:
         return self.api == api and operation_matches(operation, self.operation)
@@ -68,6 +71,10 @@ class DroppedConnection(Exception):
     """Raised through the dispatcher so the HTTP handler closes the socket without a response."""
 
 
+class ReplyLost(DroppedConnection):
+    """A call was made, and its answer is lost with the connection (``Fault.lose_reply``)."""
+
+
 class Faults:
     """The queue of pending faults."""
 
@@ -78,8 +85,12 @@ class Faults:
     def add(self, fault: Fault) -> Fault:
         if fault.times < 1:
             raise ValueError("times must be at least 1")
-        if fault.status is None and not fault.drop and fault.delay <= 0 and fault.before is None:
-            raise ValueError("a fault needs a status, drop=True, a delay or a before action")
+        if not (fault.status or fault.drop or fault.lose_reply or fault.delay > 0 or fault.before):
+            raise ValueError(
+                "a fault needs a status, drop=True, lose_reply=True, a delay or a before action"
+            )
+        if fault.lose_reply and (fault.status is not None or fault.drop):
+            raise ValueError("lose_reply runs the call: it cannot also answer an error or drop")
         with self._lock:
             self._pending.append(fault)
         return fault

@@ -199,17 +199,20 @@ class GoogleEmulator:
         delay: float = 0.0,
         times: int = 1,
         before: Callable[[], None] | None = None,
+        lose_reply: bool = False,
     ) -> Fault:
         """Make the next ``times`` calls to ``api`` (or one ``operation``) fail or slow down.
 
         ``status`` 429/500/503 answers with Google's error (``Retry-After`` when
         ``retry_after`` is given); ``drop=True`` closes the connection without an answer;
+        ``lose_reply=True`` makes the call, then closes the connection without its answer (a
+        reply lost on the way back: the client cannot tell whether the write was made);
         ``delay`` seconds slows the call, which then runs normally unless combined with the others;
         ``before()`` runs just before the call is handled: an edit made elsewhere (the owner's
         phone) between a client's read and its write, for example.
         """
         return self.faults.add(
-            Fault(api, operation, status, retry_after, drop, delay, times, before)
+            Fault(api, operation, status, retry_after, drop, delay, times, before, lose_reply)
         )
 
     def set_quota(self, api: str, per_minute: int | None) -> None:
