@@ -319,6 +319,45 @@ def call_with_retries(call: Callable[[], T], what: str, *, attempts: int | None 
         raise
 
 
+def outcome_unknown(exc: BaseException) -> bool:
+    """Whether a failed write may have been made all the same: a dropped connection, a timeout,
+    a 5xx (the reply was lost or Google failed after writing). A 429 or 408 is refused before
+    anything is written."""
+    return is_transient(exc) and http_status(exc) not in (408, 429)
+
+
+def create_with_retries(
+    create: Callable[[], T],
+    recover: Callable[[], T | None],
+    what: str,
+    *,
+    attempts: int | None = None,
+) -> T:
+    """A create (a request that must not be made twice), retried like :func:`call_with_retries`
+    but never blindly: after a failure whose outcome is unknown (:func:`outcome_unknown`),
+    ``recover()`` looks up what the failed try may have made, by the relationkit ids stored in
+    the records, before ``create()`` is tried again. ``recover`` returns the final answer when
+    everything was made (None otherwise); ``create`` and ``recover`` share what is still to be
+    made, so a retry creates only the rest.
+    """
+    unsure = False
+
+    def attempt() -> T:
+        nonlocal unsure
+        if unsure:
+            found = recover()
+            unsure = False
+            if found is not None:
+                return found
+        try:
+            return create()
+        except Exception as exc:
+            unsure = outcome_unknown(exc)
+            raise
+
+    return call_with_retries(attempt, what, attempts=attempts)
+
+
 def _describe(exc: BaseException | None) -> str:
     if exc is None:
         return "no answer"
