@@ -31,9 +31,10 @@ class Fault:
     """One queued failure. ``status`` answers with an error; ``drop`` closes the connection
     without answering; ``lose_reply`` runs the call, then closes the connection without the
     answer (inside a batch: the batch's other calls run too, and the whole answer is lost);
-    ``delay`` (seconds) only slows the call down before it runs normally;
-    ``before`` runs just before the call does (under the emulator's lock): another device's
-    edit racing this request, say."""
+    ``delay`` (seconds) only slows the call down before it runs normally; ``before`` runs just
+    before the call does (under the emulator's lock): another device's edit racing this
+    request, say. ``after`` lets that many matching calls through first (a fault at the third
+    write)."""
 
     api: str
     operation: str | None = None
@@ -44,6 +45,7 @@ class Fault:
     times: int = 1
     before: Callable[[], None] | None = None
     lose_reply: bool = False
+    after: int = 0
 
     def matches(self, api: str, operation: str) -> bool:
         return self.api == api and operation_matches(operation, self.operation)
@@ -83,8 +85,8 @@ class Faults:
         self._lock = threading.Lock()
 
     def add(self, fault: Fault) -> Fault:
-        if fault.times < 1:
-            raise ValueError("times must be at least 1")
+        if fault.times < 1 or fault.after < 0:
+            raise ValueError("times must be at least 1 and after at least 0")
         if not (fault.status or fault.drop or fault.lose_reply or fault.delay > 0 or fault.before):
             raise ValueError(
                 "a fault needs a status, drop=True, lose_reply=True, a delay or a before action"
@@ -100,6 +102,9 @@ class Faults:
         with self._lock:
             for fault in self._pending:
                 if fault.matches(api, operation):
+                    if fault.after > 0:
+                        fault.after -= 1
+                        continue
                     fault.times -= 1
                     if fault.times == 0:
                         self._pending.remove(fault)

@@ -200,6 +200,7 @@ class GoogleEmulator:
         times: int = 1,
         before: Callable[[], None] | None = None,
         lose_reply: bool = False,
+        after: int = 0,
     ) -> Fault:
         """Make the next ``times`` calls to ``api`` (or one ``operation``) fail or slow down.
 
@@ -209,10 +210,13 @@ class GoogleEmulator:
         reply lost on the way back: the client cannot tell whether the write was made);
         ``delay`` seconds slows the call, which then runs normally unless combined with the others;
         ``before()`` runs just before the call is handled: an edit made elsewhere (the owner's
-        phone) between a client's read and its write, for example.
+        phone) between a client's read and its write, for example. ``after`` lets that many
+        matching calls through before the fault fires.
         """
         return self.faults.add(
-            Fault(api, operation, status, retry_after, drop, delay, times, before, lose_reply)
+            Fault(
+                api, operation, status, retry_after, drop, delay, times, before, lose_reply, after
+            )
         )
 
     def set_quota(self, api: str, per_minute: int | None) -> None:
