@@ -12,7 +12,6 @@ import http.client
 import logging
 import os
 import re
-import select
 import socket
 import threading
 from collections.abc import Callable
@@ -29,6 +28,7 @@ import tenacity
 from google.auth.credentials import AnonymousCredentials, Credentials
 from gspread.http_client import HTTPClient
 from requests import Response
+from urllib3.util import wait_for_read
 
 from relationkit.errors import AuthError, SyncError
 
@@ -94,10 +94,9 @@ def _closed_by_peer(sock: socket.socket) -> bool:
     """Whether an idle kept-alive socket was closed by the server (readable with no request
     pending means end of file or an error)."""
     try:
-        readable, _, _ = select.select([sock], [], [], 0)
+        return bool(wait_for_read(sock, timeout=0.0))
     except (OSError, ValueError):
         return True
-    return bool(readable)
 
 
 class _RewritingHttp(OnceHttp):

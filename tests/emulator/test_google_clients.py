@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import time
 from datetime import timedelta
 
 import gspread
@@ -176,3 +177,17 @@ def test_gspread_sends_a_post_whose_reply_is_lost_once(google_emulator: GoogleEm
         sheet.append_row(["Ann"])
     assert google_emulator.call_count("sheets", "values.append") == 1
     assert sheet.get_all_values() == [["Ann"]]
+
+
+def test_a_create_after_the_server_closed_an_idle_connection_goes_through(
+    google_emulator: GoogleEmulator,
+) -> None:
+    """Sent once, a create must still not fail on a kept-alive connection the server closed
+    while it was idle: it is sent on a fresh one."""
+    people = google_emulator.service("people", "v1").people()
+    people.createContact(body={"names": [{"givenName": "Ann"}]}).execute()
+    google_emulator._server.close_connections()  # as a server's idle timeout does
+    time.sleep(0.05)  # the server's FIN reaches the client
+    people.createContact(body={"names": [{"givenName": "Bo"}]}).execute()
+    assert google_emulator.call_count("people", "createContact") == 2
+    assert len(google_emulator.people.contacts()) == 2
