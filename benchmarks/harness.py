@@ -33,7 +33,10 @@ class Measure:
     note: str = ""
 
     def shown(self) -> str:
-        if self.unit in ("requests", "rows", "contacts", "pairs", "edits"):
+        if self.unit in (
+            "requests", "rows", "contacts", "pairs", "edits", "records", "scenarios", "syncs",
+            "messages",
+        ):  # fmt: skip
             return f"{self.value:,.0f} {self.unit}"
         if self.unit == "ratio":
             return f"{self.value:.4f}"

@@ -15,6 +15,7 @@ refreshes are bounded the same way.
 from __future__ import annotations
 
 import functools
+import http.client
 import ipaddress
 import logging
 import os
@@ -36,6 +37,7 @@ from google.auth import exceptions as auth_exceptions
 from google.auth.credentials import AnonymousCredentials, Credentials
 from gspread.http_client import HTTPClient
 from requests import Response
+from urllib3.util import wait_for_read
 
 from relationkit.errors import AuthError, ConfigError, SyncError
 
@@ -133,7 +135,7 @@ def _timed_http(base: str | None) -> httplib2.Http:
     """An ``httplib2.Http`` that gives up after :func:`http_timeouts` (httplib2 has one timeout
     for connecting and reading: the read one). With ``base``, it sends to the emulator."""
     timeout = http_timeouts().read
-    http = _RewritingHttp(base, timeout) if base else httplib2.Http(timeout=timeout)
+    http = _RewritingHttp(base, timeout) if base else OnceHttp(timeout=timeout)
     # As googleapiclient's own: 308 means "resume upload" in Google's APIs, not a redirect.
     http.redirect_codes = http.redirect_codes - {308}
     return http
@@ -199,7 +201,53 @@ def rewrite(url: str, base: str) -> str:
     return _GOOGLE_URL.sub(base.rstrip("/"), url, count=1)
 
 
-class _RewritingHttp(httplib2.Http):
+# Methods httplib2 may send twice; a create (POST) must never be, see ``OnceHttp``.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+class OnceHttp(httplib2.Http):
+    """An ``httplib2.Http`` that never sends a non-idempotent request (POST, PATCH) twice.
+
+    httplib2 sends a request again when the connection drops before the answer (even on a first
+    ``BadStatusLine``, whatever its module-level ``RETRIES``): for a create whose reply was lost
+    that makes a second record. Here such a request goes out once, on a connection checked to be
+    still open, and a failure is raised for the caller, which knows how to find out whether the
+    write was made (see :func:`create_with_retries`). Other methods behave as in httplib2.
+    """
+
+    def _conn_request(
+        self, conn: Any, request_uri: str, method: str, body: Any, headers: Any
+    ) -> tuple[httplib2.Response, bytes]:
+        if method in IDEMPOTENT_METHODS:
+            return super()._conn_request(conn, request_uri, method, body, headers)
+        if conn.sock is not None and _closed_by_peer(conn.sock):
+            conn.close()  # a kept-alive connection the server closed: open a fresh one
+        try:
+            if conn.sock is None:
+                conn.connect()
+            conn.request(method, request_uri, body, headers)
+            answer = conn.getresponse()
+            content = answer.read()
+        except socket.gaierror as exc:
+            conn.close()
+            raise httplib2.ServerNotFoundError(f"Unable to find the server at {conn.host}") from exc
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            raise
+        response = httplib2.Response(answer)
+        return response, httplib2._decompressContent(response, content, self.limit_kwargs)
+
+
+def _closed_by_peer(sock: socket.socket) -> bool:
+    """Whether an idle kept-alive socket was closed by the server (readable with no request
+    pending means end of file or an error)."""
+    try:
+        return bool(wait_for_read(sock, timeout=0.0))
+    except (OSError, ValueError):
+        return True
+
+
+class _RewritingHttp(OnceHttp):
     """An ``httplib2.Http`` that sends Google API requests to the emulator."""
 
     def __init__(self, base: str, timeout: float) -> None:
@@ -424,6 +472,45 @@ def call_with_retries(call: Callable[[], T], what: str, *, attempts: int | None 
                 f"{attempts or _attempts()} tries; nothing was lost, run the sync again later"
             ) from exc
         raise
+
+
+def outcome_unknown(exc: BaseException) -> bool:
+    """Whether a failed write may have been made all the same: a dropped connection, a timeout,
+    a 5xx (the reply was lost or Google failed after writing). A 429 or 408 is refused before
+    anything is written."""
+    return is_transient(exc) and http_status(exc) not in (408, 429)
+
+
+def create_with_retries(
+    create: Callable[[], T],
+    recover: Callable[[], T | None],
+    what: str,
+    *,
+    attempts: int | None = None,
+) -> T:
+    """A create (a request that must not be made twice), retried like :func:`call_with_retries`
+    but never blindly: after a failure whose outcome is unknown (:func:`outcome_unknown`),
+    ``recover()`` looks up what the failed try may have made, by the relationkit ids stored in
+    the records, before ``create()`` is tried again. ``recover`` returns the final answer when
+    everything was made (None otherwise); ``create`` and ``recover`` share what is still to be
+    made, so a retry creates only the rest.
+    """
+    unsure = False
+
+    def attempt() -> T:
+        nonlocal unsure
+        if unsure:
+            found = recover()
+            unsure = False
+            if found is not None:
+                return found
+        try:
+            return create()
+        except Exception as exc:
+            unsure = outcome_unknown(exc)
+            raise
+
+    return call_with_retries(attempt, what, attempts=attempts)
 
 
 def _describe(exc: BaseException | None) -> str:

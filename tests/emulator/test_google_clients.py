@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
+import time
 from datetime import timedelta
 
 import gspread
+import httplib2
 import pytest
 import requests
 from google.auth.exceptions import InvalidOperation
@@ -144,3 +147,47 @@ def test_enforced_tokens_refuse_calls_without_a_live_token(
     # Anonymous credentials cannot answer a 401 with a refresh: the client says so.
     with pytest.raises(InvalidOperation):
         google_emulator.service("calendar", "v3").calendarList().list().execute()
+
+
+def test_a_create_whose_reply_is_lost_is_sent_once(google_emulator: GoogleEmulator) -> None:
+    """httplib2 sends a request again when the connection drops before the answer: for a create
+    that would make a second contact. relationkit's Http sends it once and raises."""
+    people = google_emulator.service("people", "v1").people()
+    google_emulator.inject_fault("people", "createContact", lose_reply=True)
+    with pytest.raises((ConnectionError, httplib2.HttpLib2Error, http.client.HTTPException)):
+        people.createContact(body={"names": [{"givenName": "Ann"}]}).execute()
+    assert google_emulator.call_count("people", "createContact") == 1
+    assert len(google_emulator.people.contacts()) == 1
+    # The connection is opened again for the next request.
+    assert people.createContact(body={"names": [{"givenName": "Bo"}]}).execute()["resourceName"]
+
+
+def test_a_read_whose_connection_drops_is_still_retried(google_emulator: GoogleEmulator) -> None:
+    groups = google_emulator.service("people", "v1").contactGroups()
+    google_emulator.inject_fault("people", "contactGroups.list", drop=True)
+    assert "contactGroups" in groups.list().execute()
+    assert google_emulator.call_count("people", "contactGroups.list") == 2
+
+
+def test_gspread_sends_a_post_whose_reply_is_lost_once(google_emulator: GoogleEmulator) -> None:
+    client = google_emulator.gspread_client()
+    sheet = client.create("Shop").sheet1
+    google_emulator.inject_fault("sheets", "values.append", lose_reply=True)
+    with pytest.raises(requests.ConnectionError):
+        sheet.append_row(["Ann"])
+    assert google_emulator.call_count("sheets", "values.append") == 1
+    assert sheet.get_all_values() == [["Ann"]]
+
+
+def test_a_create_after_the_server_closed_an_idle_connection_goes_through(
+    google_emulator: GoogleEmulator,
+) -> None:
+    """Sent once, a create must still not fail on a kept-alive connection the server closed
+    while it was idle: it is sent on a fresh one."""
+    people = google_emulator.service("people", "v1").people()
+    people.createContact(body={"names": [{"givenName": "Ann"}]}).execute()
+    google_emulator._server.close_connections()  # as a server's idle timeout does
+    time.sleep(0.05)  # the server's FIN reaches the client
+    people.createContact(body={"names": [{"givenName": "Bo"}]}).execute()
+    assert google_emulator.call_count("people", "createContact") == 2
+    assert len(google_emulator.people.contacts()) == 2

@@ -226,3 +226,16 @@ def test_standalone_module_serves_until_terminated() -> None:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_a_lost_reply_runs_the_call_and_answers_nothing(google_emulator: GoogleEmulator) -> None:
+    google_emulator.inject_fault("calendar", "calendars.insert", lose_reply=True, after=1)
+    url = google_emulator.url + "/calendar/v3/calendars"
+    assert requests.post(url, json={"summary": "First"}).ok  # let through
+    with pytest.raises(requests.ConnectionError):
+        requests.post(url, json={"summary": "Second"})
+    listed = requests.get(google_emulator.url + "/calendar/v3/users/me/calendarList").json()
+    assert {"First", "Second"} <= {c["summary"] for c in listed["items"]}
+    assert google_emulator.faults.pending() == []
+    with pytest.raises(ValueError):
+        google_emulator.inject_fault("calendar", lose_reply=True, status=500)

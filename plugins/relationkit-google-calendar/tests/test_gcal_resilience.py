@@ -213,3 +213,40 @@ def test_an_event_the_owner_changes_during_the_sync_is_merged_not_overwritten(ws
     assert str(ws.get_followup(first.id).due) == "2026-05-15"
     assert SyncEngine(ws).run([connector(ws)]).ok
     assert google_emulator.calendar.event(event_id, cid)["summary"] == "Done: Welcome Customer 0"
+
+
+def one_linked_event_each(ws, google_emulator, made) -> None:
+    cid = calendar_id(ws)
+    events = google_emulator.calendar.events(cid)
+    assert sorted(e["id"] for e in events) == sorted(ev.event_id(f.id) for f in made)
+    assert all(ws.get_followup(f.id).published == {"google_calendar": ev.event_id(f.id)}
+               for f in made)  # fmt: skip
+
+
+@pytest.mark.parametrize("count", [3, 60])  # the lost answer is the first batch's
+def test_a_lost_reply_after_inserting_events_makes_no_duplicate(ws, sync, google_emulator, count):
+    made = followups(ws, count)
+    google_emulator.inject_fault("calendar", "events.insert", lose_reply=True)
+    report = sync()
+    assert report.ok, report.messages
+    assert report.connectors["google_calendar"].pushed_created == count
+    for _ in range(2):
+        assert sync().ok
+    one_linked_event_each(ws, google_emulator, made)
+    # Sent again after the lost answer: Google refused the copies (409) and they were read.
+    assert google_emulator.call_count("calendar", "events.insert") == count + min(count, 50)
+
+
+def test_a_lost_reply_after_updating_events_loses_no_edit(ws, sync, google_emulator):
+    made = followups(ws, 3)
+    assert sync().ok
+    ws.complete_followup(made[0], "called")
+    google_emulator.inject_fault("calendar", "events.patch", lose_reply=True)
+    report = sync()
+    assert report.ok, report.messages
+    assert sync().ok
+    cid = calendar_id(ws)
+    event = google_emulator.calendar.event(ev.event_id(made[0].id), cid)
+    assert event["summary"] == "Done: Welcome Customer 0"
+    assert ws.get_followup(made[0].id).status == FollowUpStatus.DONE
+    one_linked_event_each(ws, google_emulator, made)

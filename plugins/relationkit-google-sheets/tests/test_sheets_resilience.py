@@ -80,3 +80,33 @@ def test_ten_thousand_rows_take_one_read_and_one_write(ws, remote, google_emulat
     assert google_emulator.request_count() == 2
     ids = [r[ID] for r in remote.records()]
     assert ids == [f"c_{n}" for n in range(10_000)]
+
+
+def grid_rows_of(google_emulator, remote) -> int:
+    tabs = google_emulator.sheets.spreadsheet(remote.sid).sheets
+    return next(t.row_count for t in tabs if t.title == remote.tab)
+
+
+@pytest.mark.parametrize(
+    "operation", ["spreadsheets.batchUpdate", "values.batchUpdate", "values.batchGet"]
+)
+def test_a_lost_reply_adds_each_customer_once(ws, remote, ssync, google_emulator, operation):
+    """New rows are inserted with their values in one request: after a lost answer the id
+    column says whether they were made, so no row is added (or left blank) twice."""
+    made = [ws.add_contact(f"Customer {n}", email=f"c{n}@example.com") for n in range(3)]
+    remote.type_row({"Name": "Bob Day", "Email": "bob@example.com", "Ref": "bob"})
+    assert ssync().ok
+    ws.update_contact(made[0], company="Lee Gardens")  # an update to send with the new rows
+    more = [ws.add_contact(f"Newer {n}", email=f"n{n}@example.com") for n in range(2)]
+    grid_rows = grid_rows_of(google_emulator, remote)
+    google_emulator.inject_fault("sheets", operation, lose_reply=True)
+    report = ssync()
+    assert report.ok, report.messages
+    assert ssync().ok
+    assert grid_rows_of(google_emulator, remote) == grid_rows + 2  # no row inserted twice
+    records = remote.records()
+    ids = [r[ID] for r in records]
+    assert sorted(ids) == sorted(c.id for c in ws.contacts())
+    assert len(ids) == len(set(ids)) == 6
+    assert {c.id for c in made + more} <= set(ids)
+    assert next(r for r in records if r[ID] == made[0].id)["Company"] == "Lee Gardens"

@@ -1,4 +1,5 @@
-"""The People API calls the connector makes, each through ``call_with_retries``.
+"""The People API calls the connector makes, each through ``call_with_retries`` (creates through
+``create_with_retries``, never sent twice blindly).
 
 One service per process (``relationkit.google.build_service``, from the shipped discovery
 document); its resource objects are built once per client because googleapiclient rebuilds them
@@ -14,7 +15,7 @@ from typing import Any
 
 from googleapiclient.errors import HttpError
 
-from relationkit.google import build_service, call_with_retries
+from relationkit.google import build_service, call_with_retries, create_with_retries
 
 from .mapping import READ_MASK
 
@@ -114,12 +115,11 @@ class PeopleClient:
         return found
 
     def batch_create(self, people: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Create up to 200 contacts in one request; the created people, in order."""
+        """Create up to 200 contacts in one request, tried once (a create is retried by the
+        caller, which first looks up what a failed try made: see ``create_with_retries``);
+        the created people, in order."""
         body = {"contacts": [{"contactPerson": p} for p in people], "readMask": READ_MASK}
-        answer = call_with_retries(
-            self.people.batchCreateContacts(body=body).execute,
-            what="Google Contacts: create contacts",
-        )
+        answer = self.people.batchCreateContacts(body=body).execute()
         return [created["person"] for created in answer.get("createdPeople") or []]
 
     def batch_delete(self, resource_names: list[str]) -> None:
@@ -167,12 +167,23 @@ class PeopleClient:
                 return Groups(names, system)
 
     def create_group(self, name: str) -> str:
-        """Create a label; its id."""
-        answer = call_with_retries(
-            self.groups.create(body={"contactGroup": {"name": name}}).execute,
-            what="Google Contacts: create a label",
+        """Create a label, or find it when a try whose answer was lost made it; its id."""
+
+        def create() -> str:
+            try:
+                answer = self.groups.create(body={"contactGroup": {"name": name}}).execute()
+            except HttpError as exc:
+                if int(exc.resp.status) != 409:  # 409: a label of that name exists already
+                    raise
+                found = self.list_groups().id_of(name)
+                if found is None:
+                    raise
+                return found
+            return str(answer["resourceName"]).removeprefix("contactGroups/")
+
+        return create_with_retries(
+            create, lambda: self.list_groups().id_of(name), what="Google Contacts: create a label"
         )
-        return str(answer["resourceName"]).removeprefix("contactGroups/")
 
     def group_members(self, group_id: str) -> list[str]:
         """The resource names of a label's members (membership shows without list delay)."""

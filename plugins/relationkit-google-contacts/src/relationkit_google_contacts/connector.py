@@ -17,6 +17,7 @@ from googleapiclient.errors import HttpError
 
 from relationkit.auth import google_credentials
 from relationkit.errors import AuthError, ConfigError, InvalidValue
+from relationkit.google import create_with_retries
 from relationkit.settings import Setting
 from relationkit.sync.contract import (
     Change,
@@ -284,11 +285,18 @@ class GoogleContactsConnector(Connector):
     def _created_before(
         self, changes: list[Change], creates: list[int]
     ) -> dict[int, dict[str, Any]]:
-        """Creates already done by a run that died before saving them, with their people.
+        """Creates already done by a run that died before saving them, with their people."""
+        found = self._find_created({changes[i].local_id for i in creates})
+        return {i: found[changes[i].local_id] for i in creates if changes[i].local_id in found}
 
-        Google lists new contacts only after a delay, so after a crash the next sync may not see
-        the contact it created: it is found by the relationkit id in ``clientData`` among the
-        label's members that relationkit does not know yet.
+    def _find_created(self, local_ids: set[str]) -> dict[str, dict[str, Any]]:
+        """The people relationkit created for ``local_ids`` without recording it (a run that
+        died, a reply that was lost), by local id.
+
+        Google lists new contacts only after a delay, so they are found by the relationkit id in
+        ``clientData`` among the label's members that relationkit does not know yet (label
+        membership shows at once): one ``contactGroups.get`` and, when some members are
+        unknown, ``getBatchGet`` of those.
         """
         home = self.groups().id_of(self.group)
         if home is None:
@@ -297,10 +305,12 @@ class GoogleContactsConnector(Connector):
         unknown = [m for m in self.client.group_members(home) if m not in linked]
         if not unknown:
             return {}
-        by_local = {mapping.local_id(p): p for p in self.client.get_many(unknown).values()}
-        return {
-            i: by_local[changes[i].local_id] for i in creates if changes[i].local_id in by_local
-        }
+        found: dict[str, dict[str, Any]] = {}
+        for person in self.client.get_many(unknown).values():
+            local_id = mapping.local_id(person)
+            if local_id in local_ids:
+                found.setdefault(local_id, person)
+        return found
 
     def _memberships(self, values: dict[str, Any], existing: dict[str, Any] | None) -> list[str]:
         """The labels a person must have: the synced label (also for a contact taken in with
@@ -345,14 +355,35 @@ class GoogleContactsConnector(Connector):
         return PushResult(change.local_id, person["resourceName"], person.get("etag", ""), fields)
 
     def _create(self, changes: list[Change]) -> list[PushResult]:
-        people = [self._body(c, set(mapping.PERSON_FIELDS), None) for c in changes]
+        """Create these people in one request. A try whose outcome is unknown (a lost reply, a
+        5xx) is followed by a look-up of the people it may have made, by the relationkit id in
+        ``clientData``; only the rest are created again."""
+        bodies = {c.local_id: self._body(c, set(mapping.PERSON_FIELDS), None) for c in changes}
+        made: dict[str, dict[str, Any]] = {}
+
+        def pending() -> list[str]:
+            return [local_id for local_id in bodies if local_id not in made]
+
+        def create() -> dict[str, dict[str, Any]]:
+            todo = pending()
+            created = self.client.batch_create([bodies[local_id] for local_id in todo])
+            if len(created) != len(todo):
+                raise ValueError(f"Google created {len(created)} contacts for {len(todo)} asked")
+            made.update(zip(todo, created, strict=True))
+            return made
+
+        def recover() -> dict[str, dict[str, Any]] | None:
+            made.update(self._find_created(set(pending())))
+            return made if not pending() else None
+
         try:
-            created = self.client.batch_create(people)
+            create_with_retries(create, recover, "Google Contacts: create contacts")
         except HttpError as exc:
-            return [_failed(c, _why(exc)) for c in changes]
-        if len(created) != len(changes):
-            raise ValueError(f"Google created {len(created)} contacts for {len(changes)} asked")
-        return [self._result(c, p) for c, p in zip(changes, created, strict=True)]
+            return [
+                self._result(c, made[c.local_id]) if c.local_id in made else _failed(c, _why(exc))
+                for c in changes
+            ]
+        return [self._result(c, made[c.local_id]) for c in changes]
 
     def _delete(self, changes: list[Change]) -> list[PushResult]:
         """Delete these people (500 per request); one already gone counts as deleted, so a

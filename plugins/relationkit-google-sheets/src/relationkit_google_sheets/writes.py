@@ -1,9 +1,13 @@
 """Collects every write of one push and sends them in as few requests as the API allows.
 
-Cell values go in one ``values.batchUpdate`` with ``valueInputOption=RAW`` (text stays text: a
-name such as ``=IMPORTXML(...)`` is never run as a formula). New rows and cell notes need one
-``spreadsheets.batchUpdate``, sent first: new rows are *inserted* after the last row the pull
-saw (``insertDimension``), so rows the owner added since are pushed down, never overwritten.
+Cell values of existing rows go in one ``values.batchUpdate`` with ``valueInputOption=RAW``
+(text stays text: a name such as ``=IMPORTXML(...)`` is never run as a formula). New rows and
+cell notes need one ``spreadsheets.batchUpdate``, sent first: new rows are *inserted* after the
+last row the pull saw (``insertDimension``), so rows the owner added since are pushed down,
+never overwritten, and filled in the same request (``updateCells``, text as ``stringValue``:
+never a formula either). That request is all or nothing, so a row is never there without its
+relationkit id: when its answer is lost, the id column tells whether it was made before it is
+sent again (inserting twice would leave blank rows).
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gspread.http_client import HTTPClient
+from gspread.utils import absolute_range_name, rowcol_to_a1
 
-from relationkit.google import call_with_retries
+from relationkit.google import call_with_retries, create_with_retries
 
-from .cells import Cell
+from .cells import Cell, text
 from .table import Row, Table
 
 
@@ -59,8 +64,9 @@ class Writes:
         """At most one ``spreadsheets.batchUpdate`` then one ``values.batchUpdate``."""
         requests = self._structure(sheet_ids)
         if requests:
-            call_with_retries(
+            create_with_retries(
                 lambda: http.batch_update(spreadsheet_id, {"requests": requests}),
+                lambda: self._rows_made(http, spreadsheet_id),
                 what="Google Sheets: add rows and notes",
             )
         data = self._values()
@@ -75,14 +81,38 @@ class Writes:
         self._added.clear()
         self.notes.clear()
 
+    def _rows_made(self, http: HTTPClient, spreadsheet_id: str) -> dict[str, Any] | None:
+        """After a try whose answer was lost: ``{}`` when the new rows are in the sheet (their
+        relationkit ids are in the id column), None when they must be added again."""
+        wanted: dict[str, set[str]] = {}
+        ranges = []
+        for title, rows in self.new_rows.items():
+            id_col = self.tables[title].id_col
+            if not rows or id_col is None:
+                continue
+            wanted[title] = {text(r.get(id_col)) for r in rows} - {""}
+            letter = rowcol_to_a1(1, id_col + 1).rstrip("0123456789")
+            ranges.append(absolute_range_name(title, f"{letter}:{letter}"))
+        if not ranges:
+            return None
+        answer = call_with_retries(
+            lambda: http.values_batch_get(spreadsheet_id, ranges),
+            what="Google Sheets: look for the rows just added",
+        )
+        for title, found in zip(wanted, answer.get("valueRanges", []), strict=False):
+            ids = {text(cells[0]) for cells in found.get("values", []) if cells}
+            if not wanted[title] <= ids:
+                return None
+        return {}
+
     def _structure(self, sheet_ids: dict[str, int]) -> list[dict[str, Any]]:
         requests: list[dict[str, Any]] = []
-        for (title, number, col), text in sorted(self.notes.items()):
+        for (title, number, col), note in sorted(self.notes.items()):
             requests.append(
                 {
                     "updateCells": {
                         "range": _grid(sheet_ids[title], number - 1, number, col, col + 1),
-                        "rows": [{"values": [{"note": text}]}],
+                        "rows": [{"values": [{"note": note}]}],
                         "fields": "note",
                     }
                 }
@@ -105,19 +135,19 @@ class Writes:
                     }
                 }
             )
+            requests.append(
+                {
+                    "updateCells": {
+                        "start": {"sheetId": sheet_ids[title], "rowIndex": start},
+                        "rows": [{"values": [_cell_data(c) for c in r.cells]} for r in rows],
+                        "fields": "userEnteredValue",
+                    }
+                }
+            )
         return requests
 
     def _values(self) -> list[dict[str, Any]]:
         data: list[dict[str, Any]] = []
-        for title, rows in self.new_rows.items():
-            if not rows:
-                continue
-            table = self.tables[title]
-            width = max(len(r.cells) for r in rows)
-            block = [r.cells + [""] * (width - len(r.cells)) for r in rows]
-            data.append(
-                {"range": table.rect(rows[0].number, rows[-1].number, width), "values": block}
-            )
         by_column: dict[tuple[str, int], list[tuple[int, Cell]]] = defaultdict(list)
         for (title, number, col), value in self.cells.items():
             by_column[(title, col)].append((number, value))
@@ -138,6 +168,16 @@ class Writes:
             "range": table.a1(run[0][0], col, run[-1][0]),
             "values": [[value] for _, value in run],
         }
+
+
+def _cell_data(value: Cell) -> dict[str, Any]:
+    """A cell for ``updateCells``, as ``valueInputOption=RAW`` would write it (an empty
+    value leaves the cell empty)."""
+    if isinstance(value, bool):
+        return {"userEnteredValue": {"boolValue": value}}
+    if isinstance(value, int | float):
+        return {"userEnteredValue": {"numberValue": value}}
+    return {"userEnteredValue": {"stringValue": value}} if value != "" else {}
 
 
 def _grid(sheet_id: int, row0: int, row1: int, col0: int, col1: int) -> dict[str, int]:

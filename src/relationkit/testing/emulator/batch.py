@@ -15,6 +15,7 @@ from http import HTTPStatus
 
 from ._base import ApiError, EmulatorRequest
 from .dispatch import Dispatcher, Reply, error_reply
+from .faults import ReplyLost
 
 MAX_CALLS = 1000
 
@@ -56,9 +57,16 @@ def handle(dispatcher: Dispatcher, req: EmulatorRequest) -> tuple[str | None, Re
         return api, error_reply(error, None)
     boundary = f"batch_{uuid.uuid4().hex}"
     chunks = []
+    lost: ReplyLost | None = None
     for part in parts:
-        reply = dispatcher.call(part.request, in_batch=True)
+        try:
+            reply = dispatcher.call(part.request, in_batch=True)
+        except ReplyLost as exc:  # the call ran; the batch goes on, its answer is lost at the end
+            lost = exc
+            continue
         chunks.append(_serialize(boundary, part, reply))
+    if lost is not None:
+        raise lost
     body = b"".join(chunks) + f"--{boundary}--\r\n".encode()
     headers = {"Content-Type": f"multipart/mixed; boundary={boundary}"}
     return api, Reply(200, headers, body)

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from ._base import ApiError, ApiModule, EmulatorRequest, EmulatorResponse, Route
-from .faults import DroppedConnection, Faults, Quotas
+from .faults import DroppedConnection, Faults, Quotas, ReplyLost
 
 
 @dataclass
@@ -82,7 +82,8 @@ class Dispatcher:
         return found[0].name if found else None
 
     def call(self, req: EmulatorRequest, *, in_batch: bool = False) -> Reply:
-        """Run one API call; raises ``DroppedConnection`` when a fault says so."""
+        """Run one API call; raises ``DroppedConnection`` when a fault says so (``ReplyLost``
+        after running it)."""
         found = self._match(req)
         if found is None:
             error = ApiError(404, f"Method not found: {req.method} {req.path}", "NOT_FOUND")
@@ -112,6 +113,8 @@ class Dispatcher:
         except ApiError as error:
             reply = error_reply(error, module)
         self._record(req, module.name, route.operation, reply.status, in_batch)
+        if fault is not None and fault.lose_reply:
+            raise ReplyLost(route.operation)
         return reply
 
     def _match(self, req: EmulatorRequest) -> tuple[ApiModule, Route] | None:

@@ -30,10 +30,12 @@ _MESSAGES = {
 class Fault:
     """One queued failure. ``status`` answers with an error; ``drop`` closes the connection
     without answering; ``stall`` keeps the connection open without ever answering (until the
-    emulator is reset or stopped, or the client gives up); ``delay`` (seconds) only slows the
-    call down before it runs normally;
-    ``before`` runs just before the call does (under the emulator's lock): another device's
-    edit racing this request, say."""
+    emulator is reset or stopped, or the client gives up); ``lose_reply`` runs the call, then
+    closes the connection without the answer (inside a batch: the batch's other calls run too,
+    and the whole answer is lost); ``delay`` (seconds) only slows the call down before it runs
+    normally; ``before`` runs just before the call does (under the emulator's lock): another
+    device's edit racing this request, say. ``after`` lets that many matching calls through
+    first (a fault at the third write)."""
 
     api: str
     operation: str | None = None
@@ -44,6 +46,8 @@ class Fault:
     times: int = 1
     before: Callable[[], None] | None = None
     stall: bool = False
+    lose_reply: bool = False
+    after: int = 0
 
     def matches(self, api: str, operation: str) -> bool:
         return self.api == api and operation_matches(operation, self.operation)
@@ -71,6 +75,10 @@ class DroppedConnection(Exception):
     """Raised through the dispatcher so the HTTP handler closes the socket without a response."""
 
 
+class ReplyLost(DroppedConnection):
+    """A call was made, and its answer is lost with the connection (``Fault.lose_reply``)."""
+
+
 class Faults:
     """The queue of pending faults."""
 
@@ -80,13 +88,16 @@ class Faults:
         self._released = threading.Event()
 
     def add(self, fault: Fault) -> Fault:
-        if fault.times < 1:
-            raise ValueError("times must be at least 1")
-        acts = fault.status is not None or fault.drop or fault.stall or fault.before is not None
-        if not acts and fault.delay <= 0:
+        if fault.times < 1 or fault.after < 0:
+            raise ValueError("times must be at least 1 and after at least 0")
+        acts = fault.status is not None or fault.drop or fault.stall or fault.lose_reply
+        if not acts and fault.before is None and fault.delay <= 0:
             raise ValueError(
-                "a fault needs a status, drop=True, stall=True, a delay or a before action"
+                "a fault needs a status, drop=True, stall=True, lose_reply=True, a delay or a "
+                "before action"
             )
+        if fault.lose_reply and (fault.status is not None or fault.drop or fault.stall):
+            raise ValueError("lose_reply runs the call: it cannot also answer an error or drop")
         with self._lock:
             self._pending.append(fault)
         return fault
@@ -96,6 +107,9 @@ class Faults:
         with self._lock:
             for fault in self._pending:
                 if fault.matches(api, operation):
+                    if fault.after > 0:
+                        fault.after -= 1
+                        continue
                     fault.times -= 1
                     if fault.times == 0:
                         self._pending.remove(fault)

@@ -202,19 +202,36 @@ class GoogleEmulator:
         times: int = 1,
         before: Callable[[], None] | None = None,
         stall: bool = False,
+        lose_reply: bool = False,
+        after: int = 0,
     ) -> Fault:
         """Make the next ``times`` calls to ``api`` (or one ``operation``) fail or slow down.
 
         ``status`` 429/500/503 answers with Google's error (``Retry-After`` when
         ``retry_after`` is given); ``drop=True`` closes the connection without an answer;
         ``stall=True`` accepts the request and never answers, as a hung server does (the call is
-        let go when the emulator is reset or stopped);
+        let go when the emulator is reset or stopped); ``lose_reply=True`` makes the call, then
+        closes the connection without its answer (a reply lost on the way back: the client
+        cannot tell whether the write was made);
         ``delay`` seconds slows the call, which then runs normally unless combined with the others;
         ``before()`` runs just before the call is handled: an edit made elsewhere (the owner's
-        phone) between a client's read and its write, for example.
+        phone) between a client's read and its write, for example. ``after`` lets that many
+        matching calls through before the fault fires.
         """
         return self.faults.add(
-            Fault(api, operation, status, retry_after, drop, delay, times, before, stall)
+            Fault(
+                api,
+                operation,
+                status,
+                retry_after,
+                drop,
+                delay,
+                times,
+                before,
+                stall=stall,
+                lose_reply=lose_reply,
+                after=after,
+            )
         )
 
     def set_quota(self, api: str, per_minute: int | None) -> None:
