@@ -35,6 +35,7 @@ from rich.table import Table
 from . import plugins
 from .config import load_config, update_config
 from .errors import RelationkitError
+from .files import write_atomically
 from .followups import Digest, weekly_digest
 from .followups.render import digest_table, summary
 from .models import FollowUpStatus
@@ -290,7 +291,7 @@ def _import_sales(console: Console, run: DemoRun) -> bool:
 
     sheet = gspread_client(emulator=run.emulator_url).open_by_key(run.seed.spreadsheet_id)
     path = run.folder / f"{PURCHASES_TAB}.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
+    with write_atomically(path) as handle:
         csv.writer(handle).writerows(sheet.worksheet(PURCHASES_TAB).get_all_values())
     console.rule("The shop's sales")
     return _command(console, run, ["import", "purchases", str(path)])

@@ -11,13 +11,12 @@ they are. Every write replaces the file atomically (a temporary file, then a ren
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, InvalidValue
+from ..files import write_atomically
 from ..models import new_id
 from ..store.codec import fingerprint
 from ..sync.contract import Change, Connector, Kind, Op, PullResult, PushResult, RemoteItem
@@ -82,19 +81,10 @@ class CsvFile:
 
     def write(self, header: list[str], rows: list[dict[str, str]]) -> None:
         """Replace the file atomically: a reader sees the old file or the new one, never half."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
-        try:
-            with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as handle:
-                writer = csv.DictWriter(handle, fieldnames=header, extrasaction="ignore")
-                writer.writeheader()
-                writer.writerows(rows)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        with write_atomically(self.path) as handle:
+            writer = csv.DictWriter(handle, fieldnames=header, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
 
     def modified_at(self) -> datetime | None:
         if not self.path.exists():
