@@ -24,9 +24,11 @@ from relationkit.auth import write_private
 from relationkit.cli import main
 from relationkit.config import Config, update_config
 from relationkit.connectors.csv import CsvConnector
+from relationkit.connectors.memory import MemoryConnector, memory_backend, reset_memory_backends
 from relationkit.csvfiles import MAX_CELL, escape_formula, unescape_formula
 from relationkit.errors import InvalidValue
 from relationkit.files import write_atomically
+from relationkit.sync.contract import Kind
 from relationkit.sync.engine import SyncEngine
 
 
@@ -212,6 +214,28 @@ def test_nul_characters_are_removed_with_a_problem_at_every_entrance(cli, db_url
         again = SyncEngine(ws).run([CsvConnector(ws, {"path": str(synced)})])
         assert again.ok  # the connector is not blocked
         assert "\x00" not in synced.read_text(encoding="utf-8")  # the clean value went back
+
+        reset_memory_backends()
+        backend = memory_backend("nul")  # a connector handing over values as pulled
+        backend.add(Kind.CONTACT, {"display_name": "Eve\x00 Orr", "emails": ["eve@example.com"]})
+        report = SyncEngine(ws).run([MemoryConnector(ws, {"backend": "nul"})])
+        assert report.ok
+        assert [p.field for p in report.problems if "U+0000" in p.why] == ["display_name"]
+        assert ws.get_contact("eve@example.com").name == "Eve Orr"
+
+
+def test_the_csv_connector_escapes_formulas_and_refuses_an_unclosed_quote(ws, tmp_path):
+    path = tmp_path / "contacts.csv"
+    ws.add_contact("Ann Lee", email="ann@example.com", notes="=1+1")
+    assert SyncEngine(ws).run([CsvConnector(ws, {"path": str(path)})]).ok
+    rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+    assert rows[0]["notes"] == "'=1+1"
+    with path.open("a", encoding="utf-8", newline="") as handle:
+        handle.write(',,Bob Ray,,,bob@example.com,,,,,,"unclosed,,,,\n,,Cat Poe,,,cat@x.com\n')
+    report = SyncEngine(ws).run([CsvConnector(ws, {"path": str(path)})])
+    assert report.connectors["csv"].failed and "a quote" in " ".join(report.messages)
+    assert [c.name for c in ws.contacts()] == ["Ann Lee"]
+    assert ws.get_contact("ann@example.com").notes == "=1+1"
 
 
 # -- encodings -------------------------------------------------------------------------------
