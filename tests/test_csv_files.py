@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import relationkit
 from relationkit import plugins
@@ -27,7 +29,9 @@ from relationkit.connectors.csv import CsvConnector
 from relationkit.connectors.memory import MemoryConnector, memory_backend, reset_memory_backends
 from relationkit.csvfiles import MAX_CELL, escape_formula, unescape_formula
 from relationkit.errors import InvalidValue
+from relationkit.exporters import export_csv
 from relationkit.files import write_atomically
+from relationkit.importers import import_contacts_csv
 from relationkit.sync.contract import Kind
 from relationkit.sync.engine import SyncEngine
 
@@ -108,6 +112,35 @@ def test_escaping_round_trips_any_text() -> None:
         assert unescape_formula(escape_formula(text)) == text
         escaped = escape_formula(text)
         assert not escaped.startswith(("=", "+", "-", "@", "\t", "\r")) or text in ("-5", "+1")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            ["=", "+", "-", "@", "'", "\t", "\r", "\n", " ", "1", "a", ";", '"']
+        ),
+        max_size=8,
+    )
+)
+def test_any_text_survives_an_export_and_an_import(tmp_path_factory, text):
+    """Whatever a customer's notes and custom field hold, exporting and importing the file
+    changes nothing (escaping and trimming agree)."""
+    folder = tmp_path_factory.mktemp("round")
+    url = f"sqlite:///{folder / 'crm.db'}"
+    with relationkit.open(url, config=Config(db_url=url)) as ws:
+        ws.add_contact("Ann Lee", email="ann@example.com", notes=text, custom={"Code": text})
+        before = ws.get_contact("ann@example.com")
+        out = folder / "export.csv"
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            export_csv(ws, handle)
+        cells = next(csv.DictReader(out.open(encoding="utf-8", newline="")))
+        assert not cells["Notes"].startswith(("=", "+", "-", "@", "\t", "\r")) or (
+            cells["Notes"] in ("-1", "+1", "-11", "+11")
+        )
+        report = import_contacts_csv(ws, out)
+        assert (report.unchanged, report.problems) == (1, [])
+        assert ws.get_contact("ann@example.com") == before
 
 
 def test_import_keeps_whitespace_before_a_formula_character(cli, db_url, tmp_path):
@@ -290,6 +323,7 @@ def test_a_file_without_a_header_row_is_refused(cli, db_url, tmp_path, first):
     path = write(tmp_path, "nh.csv", f"{first}\nBob Ray,bob@example.com,(415) 555-0199\n")
     result = cli("import", "csv", path, code=1)
     assert "row 1 is not a header row" in result.output and "nothing was imported" in result.output
+    assert "column 2 holds" in result.output and first.split(",")[1] not in result.output
     assert contacts(db_url) == {}
 
 

@@ -354,26 +354,31 @@ def _refuse_data_as_header(
     named = {_fold_header(column) for column in mapping or {}}
     if any(_guess(h, lookup) or _fold_header(h) in named for h in table.header if h):
         return
-    data = next((h for h in table.header if _looks_like_data(h)), None)
-    if data is None:
+    found = next(
+        ((n, kind) for n, h in enumerate(table.header, 1) if (kind := _data_kind(h))), None
+    )
+    if found is None:
         return
     known = ", ".join(names[0].title() for names in list(synonyms.values())[:6])
     raise InvalidValue(
         "file",
         table.name,
-        f"row {table.header_row} is not a header row: it holds data ({data!r}) and no column "
-        f"name relationkit knows; add a first row naming the columns ({known}, ...) and import "
-        "again (nothing was imported)",
+        f"row {table.header_row} is not a header row: column {found[0]} holds {found[1]} and "
+        f"no column has a name relationkit knows; add a first row naming the columns ({known}, "
+        "...) and import again (nothing was imported)",
     )
 
 
-def _looks_like_data(cell: str) -> bool:
+def _data_kind(cell: str) -> str:
+    """What kind of customer data ``cell`` holds (``an email address``), or ``""``."""
     text = cell.strip()
-    return bool(
-        _EMAIL.fullmatch(text)
-        or _DATE.fullmatch(text)
-        or (_NUMBER.fullmatch(text) and sum(c.isdigit() for c in text) >= 3)
-    )
+    if _EMAIL.fullmatch(text):
+        return "an email address"
+    if _DATE.fullmatch(text):
+        return "a date"
+    if _NUMBER.fullmatch(text) and sum(c.isdigit() for c in text) >= 3:
+        return "a phone number or an amount"
+    return ""
 
 
 def _cells(
