@@ -271,6 +271,17 @@ def test_the_csv_connector_escapes_formulas_and_refuses_an_unclosed_quote(ws, tm
     assert ws.get_contact("ann@example.com").notes == "=1+1"
 
 
+def test_text_written_by_any_other_way_reaches_the_database_without_nul(ws, caplog):
+    """The store's last guard: an interaction's summary or a purchase's note given through the
+    API with a NUL is stored without it (PostgreSQL refuses NUL in text), with a warning."""
+    ann = ws.add_contact("Ann Lee", email="ann@example.com")
+    ws.record_interaction(ann, "call", "asked\x00 about roses")
+    ws.record_purchase(ann, "12.50", items="rose\x00s", note="gift\x00")
+    assert [i.summary for i in ws.interactions(ann)] == ["asked about roses"]
+    assert [(p.items, p.note) for p in ws.purchases(ann)] == [("roses", "gift")]
+    assert "NUL character(s) (U+0000) removed" in caplog.text and "rose" not in caplog.text
+
+
 # -- encodings -------------------------------------------------------------------------------
 
 ROWS = [["Name", "Email", "City"], ["Zoë Ünal", "zoe@example.com", "Köln"]]
