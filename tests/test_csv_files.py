@@ -397,6 +397,29 @@ def test_a_failed_write_keeps_the_file_and_a_replaced_file_keeps_its_mode(tmp_pa
     assert path.read_text() == "new" and stat.S_IMODE(path.stat().st_mode) == 0o640
 
 
+def test_a_linked_file_is_replaced_through_its_link(tmp_path):
+    target = tmp_path / "shared" / "export.csv"
+    target.parent.mkdir()
+    target.write_text("old")
+    link = tmp_path / "export.csv"
+    link.symlink_to(target)
+    with write_atomically(link) as handle:
+        handle.write("new")
+    assert link.is_symlink() and target.read_text() == "new"
+
+
+def test_unmatched_purchase_lines_are_written_escaped_and_read_back(cli, db_url, tmp_path):
+    path = write(tmp_path, "p.csv", "Date,Email,Amount,Note\n2026-05-02,x@example.com,5,=1+1\n")
+    unmatched = tmp_path / "fix.csv"
+    cli("import", "purchases", path, "--unmatched", str(unmatched), code=3)
+    assert unmatched.read_text(encoding="utf-8").splitlines()[1].endswith(",'=1+1")
+    with relationkit.open(db_url, config=Config(db_url=db_url)) as ws:
+        ws.add_contact("Xan Ye", email="x@example.com")
+    cli("import", "purchases", str(unmatched))
+    with relationkit.open(db_url, config=Config(db_url=db_url)) as ws:
+        assert [p.note for p in ws.purchases("x@example.com")] == ["=1+1"]
+
+
 def test_secrets_stay_private_and_the_config_keeps_its_mode(tmp_path):
     token = tmp_path / "google-token.json"
     write_private(token, '{"refresh_token": "secret"}')

@@ -31,6 +31,8 @@ def write_atomically(
     the block raises, the temporary file is removed and ``path`` is untouched.
     """
     path = Path(path)
+    if path.is_symlink():  # replace the file the link points to, keeping the link
+        path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
