@@ -33,6 +33,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_CELL = 1024 * 1024  # characters per cell (1 MiB of plain text)
 _NO_LIMIT = 2**31 - 1  # the csv module's own limit, lifted while reading (a C long)
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+_ESCAPED = re.compile(r"'[=+\-@\t\r']")  # what escape_formula may have written
 _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _BOMS = (  # UTF-32's marks start with UTF-16's: they come first
     (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32"),
@@ -87,7 +88,7 @@ class QuoteError(InvalidValue):
     """A quote opens a cell and does not close where it should: the file is not read."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """One row of the file: its number as a spreadsheet shows it and the line it starts on."""
 
@@ -226,34 +227,44 @@ def read_records(
     records: list[Record] = []
     notes: list[Note] = []
     dialect = {"delimiter": delimiter, "skipinitialspace": spaced}
+    # Looking at each cell costs; most files need it for none (imports must stay fast).
+    look = "\x00" in text or _ESCAPED.search(text) is not None
     with _field_size_limit(_NO_LIMIT):  # cells over MAX_CELL are noted below, not fatal
         reader = csv.reader(lines, _Dialect, **dialect)
-        start = 0
+        start, last = 0, len(lines)
         for number, cells in enumerate(reader, start=1):
             end = reader.line_num
-            if end - start > 1 or end == len(lines):
-                _check_quotes(lines[start:end], dialect, start + 1, end == len(lines), name)
-            records.append(_record(number, start + 1, cells, notes))
+            if end - start == 1:  # the usual case, kept quick
+                size = len(lines[start])
+                if end == last:
+                    _check_quotes(lines[start:end], dialect, start + 1, True, name)
+            else:
+                size = sum(len(line) for line in lines[start:end])
+                _check_quotes(lines[start:end], dialect, start + 1, end == last, name)
+            record = Record(number, start + 1, cells)
+            if look or size > MAX_CELL:
+                _look_at_cells(record, notes)
+            records.append(record)
             start = end
     return records, notes
 
 
-def _record(number: int, line: int, cells: list[str], notes: list[Note]) -> Record:
-    record = Record(number, line, cells)
+def _look_at_cells(record: Record, notes: list[Note]) -> None:
+    """NUL characters removed, a cell over MAX_CELL emptied (the row marked), escapes undone."""
+    cells = record.cells
     for column, cell in enumerate(cells):
         if "\x00" in cell:
             cell = cell.replace("\x00", "")
             why = "NUL character(s) (U+0000) removed: a database cannot store them"
-            notes.append(Note(number, column, why))
+            notes.append(Note(record.number, column, why))
         if len(cell) > MAX_CELL:
             why = (
                 f"the cell holds {len(cell):,} characters, more than the {MAX_CELL:,} "
                 "relationkit reads; the row is left out"
             )
-            notes.append(Note(number, column, why))
+            notes.append(Note(record.number, column, why))
             record.too_large, cell = True, ""
         cells[column] = unescape_formula(cell)
-    return record
 
 
 def _check_quotes(
