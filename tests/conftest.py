@@ -33,6 +33,7 @@ BOTH_BACKENDS = frozenset(
         "test_postgres_store",
         "test_importers",
         "test_exporters",
+        "test_csv_files",
         "test_connectors_memory",
         "test_connectors_csv",
         "test_sync_scale",

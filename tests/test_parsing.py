@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from relationkit.errors import InvalidValue
 from relationkit.models import Address, Channel, Consent, FamilyMember, PartialDate
 from relationkit.parsing import (
+    NUL_REMOVED,
     contact_from_fields,
     parse_amount,
     parse_bool,
@@ -462,7 +463,11 @@ def test_contact_from_fields_never_raises(fields):
     contact, problems = contact_from_fields(fields)
     assert all(isinstance(p, InvalidValue) for p in problems)
     for problem in problems:
-        assert f"invalid {problem.field}" in contact.custom
+        # a value read without its NUL characters is kept in its field, anything else in custom
+        if problem.why != NUL_REMOVED:
+            assert f"invalid {problem.field}" in contact.custom
+    assert "\x00" not in repr(contact.field_values())
+    assert sum(p.why == NUL_REMOVED for p in problems) == sum("\x00" in v for v in fields.values())
 
 
 # -- purchases -------------------------------------------------------------------------------

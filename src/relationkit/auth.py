@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, urlparse
 
 from .config import Config, config_dir, load_config
 from .errors import AuthError, ConfigError
+from .files import write_text_atomically
 from .google import (
     EMULATOR_CLIENT_ID,
     EMULATOR_CLIENT_SECRET,
@@ -58,13 +59,7 @@ def google_token_path() -> Path:
 
 def write_private(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` readable by its owner only (0600), atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    write_text_atomically(path, text, mode=0o600)
 
 
 def google_scopes(connector_classes: Iterable[type]) -> list[str]:

@@ -45,6 +45,7 @@ from .errors import (
     RelationkitError,
     SafetyGuardTripped,
 )
+from .files import write_atomically
 from .importers import ImportReport, import_contacts_csv, import_purchases_csv
 from .models import Contact, FamilyMember, InteractionKind
 from .parsing import contact_from_fields, parse_amount, parse_date
@@ -593,6 +594,7 @@ _PURCHASE_COUNTS = (
 
 
 def _print_import_report(report: ImportReport, counts: Sequence[tuple[str, str]]) -> None:
+    click.echo(f"{report.file}: {report.read_as}")
     click.echo(", ".join(f"{label}: {getattr(report, name)}" for name, label in counts))
     if report.problems:
         _print_table(
@@ -618,19 +620,31 @@ def import_() -> None:
 
 
 _MAP_HELP = "Read COLUMN as FIELD, overriding the header guess (repeatable): --map 'E-mail=email'."
+_ENCODING_HELP = (
+    "Read the file in this encoding (utf-8, utf-16, cp1252, latin-1, mac-roman...) instead of "
+    "guessing (UTF-8, UTF-16, else Windows-1252)."
+)
 
 
 @import_.command("csv")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD", help=_MAP_HELP)
 @click.option("--dry-run", is_flag=True, help="Report what would happen; change nothing.")
+@click.option("--encoding", metavar="NAME", help=_ENCODING_HELP)
 @click.pass_obj
-def import_csv(obj: CliContext, file: Path, maps: tuple[str, ...], dry_run: bool) -> None:
+def import_csv(
+    obj: CliContext, file: Path, maps: tuple[str, ...], dry_run: bool, encoding: str | None
+) -> None:
     """Import contacts from a CSV FILE (columns recognised by their headers)."""
     ws = obj.workspace()
     with _progress(f"Importing {file.name}") as progress:
         report = import_contacts_csv(
-            ws, file, mapping=_mapping(maps), dry_run=dry_run, progress=progress
+            ws,
+            file,
+            mapping=_mapping(maps),
+            dry_run=dry_run,
+            progress=progress,
+            encoding=encoding,
         )
     if dry_run:
         click.echo("Dry run: nothing was changed.")
@@ -646,9 +660,14 @@ def import_csv(obj: CliContext, file: Path, maps: tuple[str, ...], dry_run: bool
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the lines that matched no customer to this CSV file, to fix and import again.",
 )
+@click.option("--encoding", metavar="NAME", help=_ENCODING_HELP)
 @click.pass_obj
 def import_purchases(
-    obj: CliContext, file: Path, maps: tuple[str, ...], unmatched: Path | None
+    obj: CliContext,
+    file: Path,
+    maps: tuple[str, ...],
+    unmatched: Path | None,
+    encoding: str | None,
 ) -> None:
     """Import purchases from a CSV FILE, each matched to its customer by email, phone or name.
 
@@ -656,7 +675,9 @@ def import_purchases(
     """
     ws = obj.workspace()
     with _progress(f"Importing {file.name}") as progress:
-        report = import_purchases_csv(ws, file, mapping=_mapping(maps), progress=progress)
+        report = import_purchases_csv(
+            ws, file, mapping=_mapping(maps), progress=progress, encoding=encoding
+        )
     _print_import_report(report, _PURCHASE_COUNTS)
     if unmatched is not None and report.unmatched:
         report.write_unmatched(unmatched)
@@ -666,12 +687,19 @@ def import_purchases(
 
 @contextmanager
 def _output(file: Path | None) -> Iterator[IO[str]]:
-    """FILE opened for writing (newlines written as given), or stdout for none or ``-``."""
+    """FILE written atomically (newlines as given; an error leaves any previous FILE as it
+    was), or stdout for none or ``-``."""
     if file is None or str(file) == "-":
         yield sys.stdout
         return
-    with file.open("w", encoding="utf-8", newline="") as handle:
-        yield handle
+    try:
+        with write_atomically(file) as handle:
+            yield handle
+    except OSError as exc:
+        kept = "is as it was" if file.exists() else "was not written"
+        raise click.ClickException(
+            f"cannot write {file}: {exc.strerror or exc}; {file} {kept}"
+        ) from exc
 
 
 @main.group()
@@ -681,12 +709,22 @@ def export() -> None:
 
 @export.command("csv")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--raw",
+    is_flag=True,
+    help="Write cells as they are, for programs: no ' before cells starting with = + - @.",
+)
 @click.pass_obj
-def export_csv(obj: CliContext, file: Path | None) -> None:
-    """Write every contact to a CSV FILE (default: standard output)."""
+def export_csv(obj: CliContext, file: Path | None, raw: bool) -> None:
+    """Write every contact to a CSV FILE (default: standard output).
+
+    A cell a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage
+    return, unless it is a plain number) gets a leading ' so that it opens as text; importing
+    the file reads it without. --raw writes cells unchanged.
+    """
     ws = obj.workspace()
     with _progress("Exporting"), _output(file) as handle:
-        count = exporters.export_csv(ws, handle)
+        count = exporters.export_csv(ws, handle, raw=raw)
     click.echo(f"Wrote {count} contact(s) to {file or 'standard output'}", err=True)
 
 

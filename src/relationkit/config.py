@@ -19,6 +19,7 @@ from typing import Any
 import platformdirs
 
 from .errors import ConfigError
+from .files import write_text_atomically
 from .settings import BadSetting, Setting, check_table, find_line, raise_if_bad
 
 APP = "relationkit"
@@ -158,6 +159,5 @@ def update_config(table: str, values: dict[str, Any], path: Path | None = None) 
         node = node[part]
     for key, value in values.items():
         node[key] = value
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(tomlkit.dumps(document), encoding="utf-8")
+    write_text_atomically(path, tomlkit.dumps(document))
     return path

@@ -16,7 +16,6 @@ installed is reported in one line and the rest of the demo goes on.
 from __future__ import annotations
 
 import contextlib
-import csv
 import os
 import signal
 import tempfile
@@ -34,7 +33,9 @@ from rich.table import Table
 
 from . import plugins
 from .config import load_config, update_config
+from .csvfiles import SpreadsheetWriter
 from .errors import RelationkitError
+from .files import write_atomically
 from .followups import Digest, weekly_digest
 from .followups.render import digest_table, summary
 from .models import FollowUpStatus
@@ -290,8 +291,8 @@ def _import_sales(console: Console, run: DemoRun) -> bool:
 
     sheet = gspread_client(emulator=run.emulator_url).open_by_key(run.seed.spreadsheet_id)
     path = run.folder / f"{PURCHASES_TAB}.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(sheet.worksheet(PURCHASES_TAB).get_all_values())
+    with write_atomically(path) as handle:
+        SpreadsheetWriter(handle).writerows(sheet.worksheet(PURCHASES_TAB).get_all_values())
     console.rule("The shop's sales")
     return _command(console, run, ["import", "purchases", str(path)])
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Literal
 
+from .csvfiles import SpreadsheetWriter
 from .importers import map_headers
 from .models import Contact, PartialDate
 
@@ -58,18 +58,20 @@ def _yes_no(value: bool | None) -> str:
     return "" if value is None else "yes" if value else "no"
 
 
-def export_csv(ws: Workspace, fh: IO[str]) -> int:
+def export_csv(ws: Workspace, fh: IO[str], *, raw: bool = False) -> int:
     """Write every contact as one CSV row with all its fields; returns the number of rows.
 
     Lists are joined with ``; ``; each custom field is a column of its own (headed
-    ``custom: <name>`` when its name would read as a standard column). Importing the file with
-    :func:`~relationkit.importers.import_contacts_csv` changes nothing.
+    ``custom: <name>`` when its name would read as a standard column). A cell a spreadsheet
+    would run as a formula gets a leading ``'`` (:func:`~relationkit.csvfiles.escape_formula`)
+    unless ``raw``. Importing the file with :func:`~relationkit.importers.import_contacts_csv`
+    changes nothing.
     """
     contacts = list(ws.contacts())
     custom_keys = sorted({key for contact in contacts for key in contact.custom})
     standard = [header for header, _value in _COLUMNS]
     custom_headers = [_custom_header(key, standard) for key in custom_keys]
-    writer = csv.writer(fh)
+    writer = SpreadsheetWriter(fh, raw=raw)
     writer.writerow(standard + custom_headers)
     for contact in contacts:
         row = [value(contact) for _header, value in _COLUMNS]

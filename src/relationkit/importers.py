@@ -10,9 +10,8 @@ Rows are numbered as a spreadsheet shows them: the header is row 1.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
+import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
@@ -22,9 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import identity
+from .csvfiles import SpreadsheetWriter, read_csv
 from .errors import InvalidValue, NotFound
+from .files import write_atomically
 from .models import CONTACT_FIELDS, Contact, Purchase, SourceRef, utcnow
-from .parsing import contact_from_fields, purchase_fields
+from .parsing import contact_from_fields, purchase_fields, trim
 
 if TYPE_CHECKING:
     from .workspace import Upsert, Workspace
@@ -182,12 +183,13 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
     unmatched: list[list[str]] = field(default_factory=list)
+    read_as: str = ""  # how the file was read: "read as UTF-8, comma-separated"
 
     def write_unmatched(self, path: Path) -> None:
         """Write the unmatched purchase lines, with the file's header, as a CSV file to fix and
         import again (already recorded lines are not counted twice)."""
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
+        with write_atomically(path) as handle:
+            writer = SpreadsheetWriter(handle)
             writer.writerow(self.header)
             writer.writerows(self.unmatched)
 
@@ -297,38 +299,86 @@ def _unique_custom_names(mapped: dict[int, str], headers: Sequence[str]) -> dict
 
 @dataclass
 class _Table:
-    """A CSV file's header and its records, numbered as a spreadsheet shows them."""
+    """A CSV file's header and its records, numbered as a spreadsheet shows them; ``problems``
+    met reading it (NUL characters removed, rows left out as ``left_out``: a cell too large)."""
 
     name: str
     header: list[str]
     header_row: int
     rows: list[tuple[int, list[str]]]
+    read_as: str = ""
+    problems: list[Problem] = field(default_factory=list)
+    left_out: int = 0
 
 
-def _read_table(path: Path) -> _Table:
-    """Decode (UTF-8 with or without BOM, else Windows-1252), sniff the delimiter, find the
-    header (the first non-blank row) and keep non-blank records with their row numbers."""
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    sample = "\n".join(text.splitlines()[:50])
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    header: list[str] | None = None
-    header_row = 0
-    rows: list[tuple[int, list[str]]] = []
-    for number, record in enumerate(csv.reader(io.StringIO(text, newline=""), dialect), start=1):
-        if not any(cell.strip() for cell in record):
+def _read_table(
+    path: Path,
+    encoding: str | None,
+    synonyms: Mapping[str, Sequence[str]],
+    mapping: Mapping[str, str] | None,
+) -> _Table:
+    """Read the file (:func:`~relationkit.csvfiles.read_csv`: encoding and delimiter guessed),
+    find the header (the first non-blank row; refused when it looks like a customer) and keep
+    the non-blank records with their row numbers."""
+    csv_text = read_csv(path, encoding=encoding)
+    table = _Table(path.name, [], 0, [], csv_text.read_as)
+    for record in csv_text.records:
+        if not any(cell.strip() for cell in record.cells):
             continue
-        if header is None:
-            header, header_row = [cell.strip() for cell in record], number
+        if not table.header_row:
+            table.header, table.header_row = [c.strip() for c in record.cells], record.number
+            _refuse_data_as_header(table, synonyms, mapping)
+        elif record.too_large:
+            table.left_out += 1
         else:
-            rows.append((number, record))
-    return _Table(path.name, header or [], header_row, rows)
+            table.rows.append((record.number, record.cells))
+    for note in csv_text.notes:
+        column = table.header[note.column] if note.column < len(table.header) else ""
+        table.problems.append(
+            Problem(table.name, note.row, column or f"column {note.column + 1}", "", note.why)
+        )
+    return table
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_DATE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+_NUMBER = re.compile(r"[+(]?[\d\s().,$€£-]{3,}")
+
+
+def _refuse_data_as_header(
+    table: _Table, synonyms: Mapping[str, Sequence[str]], mapping: Mapping[str, str] | None
+) -> None:
+    """A first row with no column name relationkit knows and an email, phone, date or amount
+    in it is a customer, not a header: refuse rather than read every row under its values."""
+    lookup = _CONTACT_LOOKUP if synonyms is HEADER_SYNONYMS else _lookup(synonyms)
+    named = {_fold_header(column) for column in mapping or {}}
+    if any(_guess(h, lookup) or _fold_header(h) in named for h in table.header if h):
+        return
+    found = next(
+        ((n, kind) for n, h in enumerate(table.header, 1) if (kind := _data_kind(h))), None
+    )
+    if found is None:
+        return
+    known = ", ".join(names[0].title() for names in list(synonyms.values())[:6])
+    raise InvalidValue(
+        "file",
+        table.name,
+        f"row {table.header_row} is not a header row: column {found[0]} holds {found[1]} and "
+        f"no column has a name relationkit knows; add a first row naming the columns ({known}, "
+        "...) and import again (nothing was imported)",
+    )
+
+
+def _data_kind(cell: str) -> str:
+    """What kind of customer data ``cell`` holds (``an email address``), or ``""``."""
+    text = cell.strip()
+    if _EMAIL.fullmatch(text):
+        return "an email address"
+    if _DATE.fullmatch(text):
+        return "a date"
+    if _NUMBER.fullmatch(text) and sum(c.isdigit() for c in text) >= 3:
+        return "a phone number or an amount"
+    return ""
 
 
 def _cells(
@@ -337,12 +387,12 @@ def _cells(
     """``(field, column header, value)`` for mapped cells, then cells beyond the header (kept
     as custom fields ``column N``)."""
     cells = [
-        (target, header[index], record[index].strip() if index < len(record) else "")
+        (target, header[index], trim(record[index]) if index < len(record) else "")
         for index, target in columns.items()
     ]
     for index in range(len(header), len(record)):
         name = f"column {index + 1}"
-        cells.append((f"custom:{name}", name, record[index].strip()))
+        cells.append((f"custom:{name}", name, trim(record[index])))
     return cells
 
 
@@ -364,6 +414,7 @@ def import_contacts_csv(
     mapping: Mapping[str, str] | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    encoding: str | None = None,
 ) -> ImportReport:
     """Import contacts from a CSV file; each row is saved with :meth:`Workspace.upsert_many`.
 
@@ -374,11 +425,12 @@ def import_contacts_csv(
     single values, lists are united) before saving. A row with none of these (a name and an
     address) is known by its content, recorded as a source reference of the file. So
     importing the same file again changes nothing. ``dry_run`` does all of it in a transaction
-    that is then rolled back.
+    that is then rolled back. The file is read by :func:`~relationkit.csvfiles.read_csv`
+    (``encoding`` guessed unless given; how it was read is ``report.read_as``).
     """
     path = Path(path)
-    table = _read_table(path)
-    report = ImportReport(file=table.name, header=table.header)
+    table = _read_table(path, encoding, HEADER_SYNONYMS, mapping)
+    report = _report(table)
     columns = map_headers(table.header, mapping)
     source, at = f"csv:{path.name}", utcnow()
     total = len(table.rows)
@@ -405,6 +457,14 @@ def import_contacts_csv(
     except _RollBack:
         pass
     report_progress(total, total)
+    return report
+
+
+def _report(table: _Table) -> ImportReport:
+    """An empty report on ``table`` with what reading it found."""
+    report = ImportReport(file=table.name, header=table.header, read_as=table.read_as)
+    report.problems += table.problems
+    report.rejected += table.left_out
     return report
 
 
@@ -578,6 +638,7 @@ def import_purchases_csv(
     mapping: Mapping[str, str] | None = None,
     progress: Progress | None = None,
     source: str = "csv",
+    encoding: str | None = None,
 ) -> ImportReport:
     """Import purchases (a till's or online shop's export), each line matched to a customer.
 
@@ -591,8 +652,8 @@ def import_purchases_csv(
     their order numbers could collide. Unrecognised columns are not imported (reported).
     """
     path = Path(path)
-    table = _read_table(path)
-    report = ImportReport(file=table.name, header=table.header)
+    table = _read_table(path, encoding, PURCHASE_HEADER_SYNONYMS, mapping)
+    report = _report(table)
     columns = map_headers(
         table.header, mapping, synonyms=PURCHASE_HEADER_SYNONYMS, keep_unknown=False
     )

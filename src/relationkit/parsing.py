@@ -669,11 +669,12 @@ def contact_from_fields(
     a custom field under its own name.
 
     Nothing is dropped: a value that cannot be read is reported and kept as text in
-    ``custom["invalid <field>"]`` (several joined by ``; ``); a phone extension goes to
-    ``custom["phone extension"]``. Empty values mean "not given". Every field given a value gets
-    provenance ``(source, at)``. A marketing consent given without ``marketing_given_at`` is
-    dated ``at`` when ``source`` is ``api`` or ``cli`` (typed as the customer says it); from a
-    file it stays undated.
+    ``custom["invalid <field>"]`` (several joined by ``; ``); NUL characters (U+0000), which no
+    database stores, are removed from any value and reported (:data:`NUL_REMOVED`); a phone
+    extension goes to ``custom["phone extension"]``. Empty values mean "not given". Every field
+    given a value gets provenance ``(source, at)``. A marketing consent given without
+    ``marketing_given_at`` is dated ``at`` when ``source`` is ``api`` or ``cli`` (typed as the
+    customer says it); from a file it stays undated.
     """
     builder = _ContactBuilder(region, source, at or utcnow())
     builder.build(fields)
@@ -692,15 +693,15 @@ class _ContactBuilder:
         self.custom: dict[str, str] = {}
 
     def build(self, fields: Mapping[str, Any]) -> None:
-        known, present = self._sort(fields)
+        known, present = self._sort(without_nul(fields, self.problems))
         self._names(known, present)
         self._emails(known.get("emails"))
         self._phones(known.get("phones"))
         self._address(known)
         for name in ("company", "position"):
-            if text := " ".join(_text(known.get(name)).split()):
+            if text := _one_line(known.get(name)):
                 self.put(name, text)
-        if notes := _text(known.get("notes")).replace("\r\n", "\n").strip():
+        if notes := trim(_text(known.get("notes")).replace("\r\n", "\n")):
             self.put("notes", notes)
         for name in ("birthday", "anniversary"):
             if (day := self.read(name, known.get(name), self._partial)) is not None:
@@ -773,7 +774,7 @@ class _ContactBuilder:
         return parse_partial_date(value, region=self.region)
 
     def _names(self, known: dict[str, Any], present: set[str]) -> None:
-        name = " ".join(_text(known.get("name")).split())
+        name = _one_line(known.get("name"))
         parts = self.read("name", name, _parse_name)
         if parts is not None:
             self.put("display_name", name)
@@ -786,7 +787,7 @@ class _ContactBuilder:
                 if part:
                     self.put(field, part)
         for field in (*_NAME_PART_KEYS, "nickname"):
-            if text := " ".join(_text(known.get(field)).split()):
+            if text := _one_line(known.get(field)):
                 self.put(field, text)
         if parts is not None and parts.nickname and "nickname" not in present:
             self.put("nickname", parts.nickname)
@@ -844,7 +845,7 @@ class _ContactBuilder:
         else:
             address = Address(street=", ".join(_text(value).splitlines()).strip())
         for part in _ADDRESS_PARTS:
-            if text := " ".join(_text(known.get(part)).split()):
+            if text := _one_line(known.get(part)):
                 setattr(address, "label" if part == "address_label" else part, text)
         if not address.is_empty():
             self.put("address", address)
@@ -970,7 +971,7 @@ def purchase_fields(
     ``order_id``. Without a readable date and amount there is no purchase (None).
     """
     problems: list[InvalidValue] = []
-    values = {_key(k): v for k, v in fields.items()}
+    values = {_key(k): v for k, v in without_nul(fields, problems).items()}
     amount = values.get("amount", values.get("total"))
     on = code = number = None
     try:
@@ -1001,8 +1002,8 @@ def purchase_fields(
         amount=number,
         currency=code,
         category=" ".join(_text(values.get("category")).split()),
-        items=_text(values.get("items")).strip(),
-        note=_text(values.get("note")).strip(),
+        items=_text(values.get("items")),
+        note=_text(values.get("note")),
         source=source,
         external_id=_text(values.get("order_id")).strip(),
     )
@@ -1036,12 +1037,61 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple | set | frozenset) else [value]
 
 
+def trim(text: str) -> str:
+    """``text`` without the whitespace around it, except whitespace before ``= + - @`` (a tab
+    before ``=1+1``): that is kept, so trimming never makes text a spreadsheet would run as a
+    formula out of text it would not. A plain number (`` -5``) is trimmed."""
+    stripped = text.strip()
+    if (
+        stripped[:1] in _FORMULA_CHARS
+        and text[:1].isspace()
+        and not _PLAIN_NUMBER.fullmatch(stripped)
+    ):
+        return text.rstrip()
+    return stripped
+
+
+def _one_line(value: Any) -> str:
+    """``value`` as text on one line, runs of whitespace as one space (see :func:`trim`)."""
+    text = _text(value)
+    kept = text[: len(text) - len(text.lstrip())]
+    return kept + " ".join(text.split())
+
+
+_FORMULA_CHARS = ("=", "+", "-", "@")
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+_NUL = "\x00"
+NUL_REMOVED = "had NUL character(s) (U+0000), which cannot be stored; read without them"
+
+
+def _without_nul(value: Any) -> Any:
+    """``value`` (text, or lists and mappings of it) with NUL characters removed."""
+    if isinstance(value, str):
+        return value.replace(_NUL, "")
+    if isinstance(value, Mapping):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_nul(v) for v in value]
+    return value
+
+
+def without_nul(fields: Mapping[str, Any], problems: list[InvalidValue]) -> dict[str, Any]:
+    """``fields`` with NUL characters (U+0000, which no database stores) removed from their
+    text; a problem noted in ``problems`` for each field that had one."""
+    clean = {}
+    for key, value in fields.items():
+        clean[_without_nul(key)] = cleaned = _without_nul(value)
+        if cleaned != value or _NUL in str(key):
+            problems.append(InvalidValue(_without_nul(str(key)), cleaned, NUL_REMOVED))
+    return clean
+
+
 def _text(value: Any) -> str:
     """Any loose value as text: numbers without a spurious ``.0``, dates in ISO form."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return unicodedata.normalize("NFC", value).strip()
+        return trim(unicodedata.normalize("NFC", value))
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float) and value.is_integer():

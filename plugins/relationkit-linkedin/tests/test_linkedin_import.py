@@ -245,3 +245,27 @@ def test_cli_a_customers_email_under_another_name_changes_nothing_until_reviewed
         "Nothing to review."
         in CliRunner().invoke(main, ["--db", db_url, "linkedin", "review"]).output
     )
+
+
+def test_large_cells_and_nul_characters_do_not_stop_an_import(
+    ws: Workspace, db_url: str, write_export: WriteExport
+) -> None:
+    """A 200 KB position is read (Python's csv stops at 128 KB); a cell over 1 MiB leaves its
+    row out, reported; NUL characters are removed, reported; the other rows are imported."""
+    ann = customer(ws, "Ann Lee", emails=["ann@example.com"])
+    bob = customer(ws, "Bob Stone", emails=["bob@example.com"])
+    cy = customer(ws, "Cy Dunn", emails=["cy@example.com"])
+    long_position = "Head gardener " * 15_000
+    rows = [["Ann", "Lee", IN + "ann-lee", "ann@example.com", "Lee Gardens", long_position,
+             "12 Mar 2024"],
+            ["Bob", "Stone", IN + "bob", "bob@example.com", "x" * (1024 * 1024 + 1), "", ""],
+            ["Cy", "Dunn", IN + "cy", "cy@example.com", "Dunn\x00 & Co", "", ""]]  # fmt: skip
+    result = CliRunner().invoke(
+        main, ["--db", db_url, "linkedin", "import", str(write_export(rows))]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Connections.csv row 6: the cell holds 1,048,577 characters" in result.output
+    assert "Connections.csv row 7: NUL character(s) (U+0000) removed" in result.output
+    assert ws.get_contact(ann.id).position == long_position.strip()
+    assert ws.get_contact(bob.id).linkedin_url == ""
+    assert ws.get_contact(cy.id).company == "Dunn & Co"

@@ -5,19 +5,21 @@ deleted freely; a row number is no identity) and ``relationkit_id`` the contact 
 both are filled in by the sync, so a row typed in by hand may leave them empty. The other
 columns are ``Contact`` field names (:data:`COLUMNS`); lists are written ``a; b``, dates ISO
 (``1984-03-14`` or ``--03-14`` without a year). Columns the file has beyond these are kept as
-they are. Every write replaces the file atomically (a temporary file, then a rename).
+they are. Every write replaces the file atomically (a temporary file, then a rename). The file
+is read and written as a spreadsheet opens it (:mod:`relationkit.csvfiles`): a cell starting
+with ``= + - @`` is written with a leading ``'`` (read back without it), and a file with an
+unclosed quote or a cell over 1 MiB is refused rather than read as rows gone.
 """
 
 from __future__ import annotations
 
-import csv
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ..csvfiles import MAX_CELL, SpreadsheetWriter, read_records
 from ..errors import ConfigError, InvalidValue
+from ..files import write_atomically
 from ..models import new_id
 from ..settings import Setting
 from ..store.codec import fingerprint
@@ -65,37 +67,49 @@ def cell_text(value: Any) -> str:
 
 
 class CsvFile:
-    """The rows of one CSV file, read and written whole."""
+    """The rows of one CSV file, read and written whole, as a spreadsheet would open them:
+    formula cells escaped (:mod:`relationkit.csvfiles`), cells up to 1 MiB, NUL characters
+    removed (listed in ``notes`` after a read), an unclosed quote refused."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.notes: list[InvalidValue] = []
 
     def read(self) -> tuple[list[str], list[dict[str, str]]]:
         """The header and the rows (an absent file is an empty one)."""
+        self.notes = []
         if not self.path.exists():
             return [*_IDS, *COLUMNS], []
-        with self.path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = list(reader.fieldnames or [])
-            rows = [{k: v or "" for k, v in row.items() if k is not None} for row in reader]
+        text = self.path.read_bytes().decode("utf-8-sig")
+        records, notes = read_records(text, ",", self.path.name)
+        records = [record for record in records if record.cells]  # blank lines
+        header = records[0].cells if records else []
+        for record in records[1:]:
+            if record.too_large:  # left out, its row would read as deleted: refuse the file
+                raise InvalidValue(
+                    "file",
+                    self.path.name,
+                    f"row {record.number} has a cell over {MAX_CELL:,} characters, more than "
+                    "relationkit reads; shorten it",
+                )
+        rows = [
+            dict(zip(header, record.cells + [""] * (len(header) - len(record.cells)), strict=False))
+            for record in records[1:]
+        ]
+        for note in notes:
+            column = header[note.column] if note.column < len(header) else ""
+            self.notes.append(
+                InvalidValue(column, "", note.why, f"{self.path.name} row {note.row}")
+            )
         header += [c for c in (*_IDS, *COLUMNS) if c not in header]
         return header, rows
 
     def write(self, header: list[str], rows: list[dict[str, str]]) -> None:
         """Replace the file atomically: a reader sees the old file or the new one, never half."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
-        try:
-            with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as handle:
-                writer = csv.DictWriter(handle, fieldnames=header, extrasaction="ignore")
-                writer.writeheader()
-                writer.writerows(rows)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        with write_atomically(self.path) as handle:
+            writer = SpreadsheetWriter(handle)
+            writer.writerow(header)
+            writer.writerows([row.get(name, "") for name in header] for row in rows)
 
     def modified_at(self) -> datetime | None:
         if not self.path.exists():
@@ -176,7 +190,7 @@ class CsvConnector(Connector):
                 )
             )
         if items:
-            items[0].problems.extend(self._duplicates(rows))
+            items[0].problems.extend([*self.file.notes, *self._duplicates(rows)])
         return PullResult(items, full=True, state={})
 
     def _duplicates(self, rows: list[dict[str, str]]) -> list[InvalidValue]:

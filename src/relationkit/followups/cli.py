@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 from rich.console import Console
 
+from ..files import write_bytes_atomically
 from ..models import FollowUpStatus
 from ..store.codec import to_jsonable
 from .digest import weekly_digest
@@ -52,7 +53,7 @@ def digest(today: datetime | None, fmt: str, ics: Path | None, budget: int | Non
     else:
         click.echo(render(result, fmt), nl=False)
     if ics:
-        ics.write_bytes(render_ics(result))
+        write_bytes_atomically(ics, render_ics(result))
         click.echo(f"Wrote {len(result.items)} event(s) to {ics}", err=True)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import filelock
 from alembic import command
@@ -15,13 +17,15 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger(__name__)
 
 
 def create_db_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout. Every engine
+    removes NUL characters from the text it writes (:func:`_without_nul_characters`)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return _without_nul_characters(create_engine(url, pool_pre_ping=True))
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})
@@ -34,7 +38,37 @@ def create_db_engine(url: str) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    return _without_nul_characters(engine)
+
+
+def _without_nul_characters(engine: Engine) -> Engine:
+    """The last guard for NUL characters (U+0000), which PostgreSQL refuses in text: the ways in
+    (CSV files, the API's parsing, connectors' values) remove them and report a problem; any
+    that still reach a statement's parameters are removed there, with a warning (no value)."""
+
+    @event.listens_for(engine, "before_cursor_execute", retval=True)
+    def _drop_nul(_conn, _cursor, statement, parameters, _context, _executemany):  # type: ignore[no-untyped-def]
+        cleaned = _clean_parameters(parameters)
+        if cleaned is not parameters:
+            log.warning("NUL character(s) (U+0000) removed from a value written to the database")
+        return statement, cleaned
+
     return engine
+
+
+def _clean_parameters(parameters: Any) -> Any:
+    """``parameters`` with NUL characters removed from its text; the same object when none."""
+    if isinstance(parameters, str):
+        return parameters.replace("\x00", "") if "\x00" in parameters else parameters
+    if isinstance(parameters, dict):
+        cleaned = {key: _clean_parameters(value) for key, value in parameters.items()}
+        changed = any(cleaned[key] is not value for key, value in parameters.items())
+        return cleaned if changed else parameters
+    if isinstance(parameters, list | tuple):
+        items = [_clean_parameters(value) for value in parameters]
+        changed = any(new is not old for new, old in zip(items, parameters, strict=True))
+        return type(parameters)(items) if changed else parameters
+    return parameters
 
 
 def sqlite_file(url: URL) -> Path | None:

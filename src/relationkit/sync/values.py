@@ -3,7 +3,9 @@
 A connector hands :func:`clean_contact_fields` the values it read, keyed by ``Contact`` field
 name and already shaped like the JSON form (lists as lists); it gets back the normalised values
 and one :class:`~relationkit.errors.InvalidValue` per field that could not be read. A field with
-a problem is left out entirely, so the engine treats it as unknown and never as cleared.
+a problem is left out entirely, so the engine treats it as unknown and never as cleared; the
+one exception is NUL characters (U+0000, which no database stores): they are removed from the
+value, which is kept, and a problem says so.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from .. import identity
 from ..errors import InvalidValue
 from ..models import CONTACT_FIELDS
+from ..parsing import without_nul
 from ..store.codec import field_from_jsonable, to_jsonable
 
 
@@ -22,6 +25,9 @@ def clean_contact_fields(
     """Normalised JSON-form values and the problems found (each located at ``where``)."""
     clean: dict[str, Any] = {}
     problems: list[InvalidValue] = []
+    nul_problems: list[InvalidValue] = []
+    raw = without_nul(raw, nul_problems)
+    problems += [p.at(where) if where else p for p in nul_problems]
     for name, value in raw.items():
         try:
             clean[name] = _clean(name, value, region)

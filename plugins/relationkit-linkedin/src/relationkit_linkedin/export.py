@@ -5,16 +5,18 @@ Address,Company,Position,Connected On`` (older exports have no ``Email Address``
 email is often empty anyway). It is UTF-8, with or without a byte-order mark; dates look like
 ``12 Mar 2024``. Rows are returned with their line number in the file, and every row that
 cannot be read whole is reported as a :class:`~relationkit.importers.Problem` on that line.
+Cells are read by :func:`relationkit.csvfiles.read_records`: up to 1 MiB each (a row with a
+larger cell is left out, reported), NUL characters removed (reported), and a quote that never
+closes refuses the file.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from relationkit.csvfiles import read_records
 from relationkit.errors import InvalidValue
 from relationkit.identity import fold, normalise_email, normalise_linkedin_url
 from relationkit.importers import Problem
@@ -89,11 +91,16 @@ def read_export(path: Path) -> Export:
 def parse_export(text: str, file: str) -> Export:
     """The connections in an export's text (see :func:`read_export`)."""
     export = Export(file)
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    records, notes = read_records(text.removeprefix("\ufeff"), ",", file)
+    lines = {record.number: record.line for record in records}
+    for note in notes:  # NUL characters removed, a cell too large (its row is left out)
+        export.problems.append(Problem(file, lines[note.row], "", "", note.why))
     columns: dict[str, int] | None = None
     seen: dict[str, int] = {}
-    for cells in reader:
-        line = reader.line_num
+    for record in records:
+        cells, line = record.cells, record.line
+        if record.too_large:
+            continue
         if columns is None:
             columns = _header(cells)
             if columns is not None:
