@@ -224,3 +224,43 @@ def test_a_contact_needs_something_that_says_who_it_is(ws):
     with pytest.raises(InvalidValue, match="needs a name, email, phone or LinkedIn URL"):
         ws.add_contact("", company="Lee Gardens")
     assert ws.count_contacts() == 0
+
+
+def test_one_workspace_shared_by_threads_keeps_each_person_whole(ws):
+    """Threads adding, updating and recording purchases for the same people at once: each
+    person ends as one contact holding their own email and phone, every call succeeding."""
+    people = [(f"Person {i}", f"p{i}@example.com", f"+1415555{i:04d}") for i in range(30)]
+    threads, calls = 6, 60  # 600 calls of the API
+    errors: list[BaseException] = []
+    purchases: dict[str, str] = {}  # external id -> email of the person who bought
+
+    def work(seed: int) -> None:
+        for n in range(calls):
+            name, email, phone = people[(seed * 7 + n * 11) % len(people)]
+            try:
+                if n % 3 == 0:
+                    ws.add_contact(name, emails=[email], phones=[phone])
+                elif n % 3 == 1:
+                    contact = ws.add_contact(name, emails=[email])
+                    ws.update_contact(contact.id, company=f"Shop {seed}", phones=[phone])
+                else:
+                    contact = ws.add_contact(name, emails=[email], phones=[phone])
+                    ws.record_purchase(contact.id, 10, source="till", external_id=f"{seed}-{n}")
+                    purchases[f"{seed}-{n}"] = email
+            except BaseException as exc:  # every failure is the finding
+                errors.append(exc)
+
+    workers = [threading.Thread(target=work, args=(seed,)) for seed in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    contacts = list(ws.contacts())
+    assert len(contacts) == len(people)
+    for name, email, phone in people:
+        [holder] = [c for c in contacts if email in c.emails or phone in c.phones]
+        assert (holder.name, holder.emails, holder.phones) == (name, [email], [phone])
+    for external_id, email in purchases.items():
+        bought = ws.purchases(ws.get_contact(email).id)
+        assert external_id in {p.external_id for p in bought}

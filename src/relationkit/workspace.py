@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -112,8 +113,21 @@ def search_text(contact: Contact) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
+class _ThreadState(threading.local):
+    """What one thread's use of a Workspace holds: its open transaction's connection and the
+    event hooks waiting for that transaction to commit."""
+
+    def __init__(self) -> None:
+        self.connection: Connection | None = None
+        self.pending_events: list[tuple[str, dict[str, Any]]] = []
+
+
 class Workspace:
-    """One business's relationship data. Open it with :func:`relationkit.open`."""
+    """One business's relationship data. Open it with :func:`relationkit.open`.
+
+    Safe to share between threads: each thread's :meth:`transaction` runs on a connection of
+    its own (from the engine's pool), so one thread's work never joins another's.
+    """
 
     def __init__(self, url: str | None = None, *, config: Config | None = None) -> None:
         self.config = config or load_config()
@@ -121,8 +135,12 @@ class Workspace:
             self.config.db_url = url
         self.engine = create_db_engine(self.config.db_url)
         migrate(self.engine)
-        self._connection: Connection | None = None
-        self._pending_events: list[tuple[str, dict[str, Any]]] = []
+        self._thread = _ThreadState()
+
+    @property
+    def _connection(self) -> Connection | None:
+        """This thread's open transaction, if any."""
+        return self._thread.connection
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -137,27 +155,29 @@ class Workspace:
 
     @property
     def in_transaction(self) -> bool:
-        """Whether a :meth:`transaction` is open (its changes not yet committed)."""
+        """Whether this thread has a :meth:`transaction` open (its changes not yet committed)."""
         return self._connection is not None
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One all-or-nothing unit of work; nested calls join the outer one.
+        """One all-or-nothing unit of work; nested calls in the same thread join the outer one
+        (another thread's calls run in a transaction of their own).
 
         Event hooks fire only after the outermost transaction commits.
         """
-        if self._connection is not None:
-            yield self._connection
+        state = self._thread
+        if state.connection is not None:
+            yield state.connection
             return
         try:
             with self.engine.begin() as connection:
-                self._connection = connection
+                state.connection = connection
                 yield connection
         except BaseException:
-            self._pending_events.clear()
+            state.pending_events.clear()
             raise
         finally:
-            self._connection = None
+            state.connection = None
         self._fire_pending_events()
 
     @property
@@ -168,10 +188,11 @@ class Workspace:
         return get_plugin_manager().hook
 
     def _emit(self, hook: str, **kwargs: Any) -> None:
-        self._pending_events.append((hook, kwargs))
+        self._thread.pending_events.append((hook, kwargs))
 
     def _fire_pending_events(self) -> None:
-        events, self._pending_events = self._pending_events, []
+        state = self._thread
+        events, state.pending_events = state.pending_events, []
         if not events:
             return
         hooks = self.hooks
