@@ -74,6 +74,12 @@ class _KeyTaken(Exception):
     """A contact about to be created found one of its keys taken by another process."""
 
 
+def _key_clash(exc: Exception) -> bool:
+    """Whether a write failed on an identity key another transaction claimed first (and not
+    on another constraint, which trying again would only meet again)."""
+    return isinstance(exc, _KeyTaken) or "contact_keys" in str(getattr(exc, "statement", ""))
+
+
 @dataclass
 class _Written:
     """The contacts one chunk of :meth:`Workspace.upsert_many` creates or changes, kept in
@@ -236,7 +242,7 @@ class Workspace:
                     found = self._resolve(conn, owner)
                     if found:
                         return found
-        raise NotFound(f"no contact with id, email, phone or LinkedIn URL {ref!r}")
+        raise NotFound("no contact with id, email, phone or LinkedIn URL", ref=ref)
 
     def contacts(self) -> Iterator[Contact]:
         """Every active contact (merged-away and deleted ones excluded), streamed."""
@@ -514,11 +520,15 @@ class Workspace:
         for attempt in range(1, attempts):
             try:
                 return self._upsert_many(drafts, source=source, at=at)
-            except (_KeyTaken, IntegrityError):
+            except (_KeyTaken, IntegrityError) as exc:
+                if not _key_clash(exc):
+                    raise
                 log.info("upsert: a concurrent write took a key; trying again (%d)", attempt)
         try:
             return self._upsert_many(drafts, source=source, at=at)
         except (_KeyTaken, IntegrityError) as exc:
+            if not _key_clash(exc):
+                raise
             raise ConcurrentChange(
                 "another process saved the same customers at the same time"
                 f" ({type(exc).__name__}); run the command again"

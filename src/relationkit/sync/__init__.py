@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete
 
-from ..errors import ConfigError, NotFound
+from ..errors import ConfigError, NotFound, describe
 from ..store import schema as t
 from .contract import Change, Connector, Kind, Op, PullResult, PushResult, RemoteItem
 from .engine import Between, Observer, SyncEngine
@@ -69,7 +69,7 @@ def sync_workspace(
         for name, exc in broken.items():
             report.of(name).errors += 1
             report.of(name).failed = True
-            report.note(f"{name}: set-up failed: {type(exc).__name__}: {exc}")
+            report.note(f"{name}: set-up failed: {describe(exc)}")
         return report
     finally:
         for connector in connectors:
