@@ -152,3 +152,16 @@ def test_an_import_problem_names_the_value_to_the_owner(
     result = cli("import", "csv", str(file))
     assert "an.le.example.com" in result.output  # the owner's own terminal
     assert "must have an @-sign" in result.output
+
+
+def test_a_value_a_tool_holds_that_cannot_be_read_is_reported_without_it(
+    ws: Workspace, cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    (tmp_path / "config.toml").write_text("[connectors.memory]\nbackend = 'privacy'\n")
+    fields = {"display_name": NAME, "emails": [EMAIL], "birthday": "An Le's, 14 Smarch"}
+    external_id = memory_backend("privacy").add(Kind.CONTACT, fields)
+    result = cli("sync")
+    assert result.exit_code == 0, result.output
+    problem = f"Problem: memory: memory record {external_id}: birthday: this value is not YYYY-"
+    assert problem in result.stdout
+    assert _holds_customer_data(result.output) == [] and "Smarch" not in result.output
