@@ -12,7 +12,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    false,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from . import identity
@@ -68,6 +79,8 @@ class FollowUpRef(NamedTuple):
 
 
 _ATTEMPTS = 3  # runs of an upsert that met a concurrent write
+# Any fixed 64-bit number: the PostgreSQL advisory lock of a transaction changing contacts.
+_CONTACT_WRITES = 0x726B636F6E746163
 
 
 class _KeyTaken(Exception):
@@ -193,6 +206,18 @@ class Workspace:
 
         return get_plugin_manager().hook
 
+    @staticmethod
+    def _claim_writes(conn: Connection) -> None:
+        """Make this transaction the only one changing contacts until it ends, before it reads
+        the contacts it changes: two writers (threads, processes) each reading a contact and
+        saving their own version of it would lose the first one's change. On SQLite, the
+        database's write lock is taken now (by a write that changes nothing); on PostgreSQL, a
+        transaction-level advisory lock. Readers never wait."""
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CONTACT_WRITES})
+        else:
+            conn.execute(update(t.contacts).where(false()).values(id=t.contacts.c.id))
+
     def _emit(self, hook: str, **kwargs: Any) -> None:
         self._thread.pending_events.append((hook, kwargs))
 
@@ -317,6 +342,7 @@ class Workspace:
         if problems:
             raise problems[0]
         with self.transaction() as conn:
+            self._claim_writes(conn)
             contact = self.get_contact(ref)
             owners = owners_of_keys(conn, identity.match_keys(draft))
             for (kind, value), owner in sorted(owners.items()):
@@ -346,7 +372,8 @@ class Workspace:
         ``propagate_deletes``; otherwise it keeps its copy, no longer updated. ``source`` is who
         deleted it (a connector's name when the delete came from that tool).
         """
-        with self.transaction():
+        with self.transaction() as conn:
+            self._claim_writes(conn)
             contact = self.get_contact(ref)
             if contact.deleted_at is None:
                 contact.deleted_at, contact.deleted_by = utcnow(), source
@@ -430,6 +457,7 @@ class Workspace:
         ``strict``: the created contacts were checked to match nobody, so a key of theirs held
         by a contact stored before is a concurrent write: raise :class:`_KeyTaken`.
         """
+        self._claim_writes(conn)  # before this transaction's first contact row lock
         contacts = list(contacts)
         inserts = [
             {"id": c.id, "created_at": c.created_at, **_contact_row(c)}
@@ -509,12 +537,13 @@ class Workspace:
         """:meth:`upsert` for many drafts in one transaction: keys looked up and contacts written
         a chunk of drafts at a time (a draft may match one created or updated earlier in it).
 
-        Another process may create the same person between the look-up and the write (the
-        owner at the CLI while the scheduled sync runs, two people on one PostgreSQL database):
-        the new contact would then find its email already taken. That transaction is rolled
-        back and run again, and the second time the draft updates the contact the other
-        process made. Inside an outer transaction the conflict is raised instead, for the
-        outermost caller to retry.
+        Writers of contacts are serialised (:meth:`_claim_writes`), so another thread or
+        process (the owner at the CLI while the scheduled sync runs, two people on one
+        PostgreSQL database) cannot create the same person between the look-up and the write.
+        Should one still have (a writer that does not claim, such as an older relationkit), the
+        new contact finds its email already taken: the transaction is rolled back and run
+        again, and the second time the draft updates the contact the other made. Inside an
+        outer transaction the conflict is raised instead, for the outermost caller to retry.
         """
         attempts = _ATTEMPTS if self._connection is None else 1
         for attempt in range(1, attempts):
@@ -539,6 +568,7 @@ class Workspace:
     ) -> list[Upsert]:
         results: list[Upsert] = []
         with self.transaction() as conn:
+            self._claim_writes(conn)
             for start in range(0, len(drafts), _CHUNK):
                 chunk = drafts[start : start + _CHUNK]
                 owners = self._key_owners(conn, chunk)
@@ -839,6 +869,7 @@ class Workspace:
         kept, and the absorbed contact's id keeps leading to the survivor.
         """
         with self.transaction() as conn:
+            self._claim_writes(conn)
             first, second = self.get_contact(a), self.get_contact(b)
             if first.id == second.id:
                 raise InvalidValue("contact", first.id, "cannot merge a contact with itself")
