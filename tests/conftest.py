@@ -31,6 +31,7 @@ BOTH_BACKENDS = frozenset(
         "test_sync_engine",
         "test_sync_job",
         "test_postgres_store",
+        "test_privacy",
         "test_importers",
         "test_exporters",
         "test_csv_files",

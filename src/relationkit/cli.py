@@ -44,6 +44,7 @@ from .errors import (
     PluginError,
     RelationkitError,
     SafetyGuardTripped,
+    describe,
 )
 from .files import write_atomically
 from .importers import ImportReport, import_contacts_csv, import_purchases_csv
@@ -118,7 +119,20 @@ class MainGroup(click.Group):
         try:
             return super().invoke(ctx)
         except RelationkitError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(exc.shown()) from exc
+        except SQLAlchemyError as exc:  # the database refuses, is full or is unreachable
+            raise click.ClickException(_database_failure(exc)) from None
+
+
+def _database_failure(exc: SQLAlchemyError) -> str:
+    """What the owner reads when the database fails a command: the database's own first line
+    (the statement and its values left out)."""
+    said = str(getattr(exc, "orig", None) or type(exc).__name__).strip().splitlines()
+    return (
+        f"the database failed ({type(exc).__name__}: {said[0] if said else ''}): the command "
+        "stopped, its last change not saved. Check --db, RELATIONKIT_DB or db_url, that the "
+        "server is up and the disk has room, then run the command again"
+    )
 
 
 def connector_flags() -> dict[str, tuple[str, list[str]]]:
@@ -874,7 +888,8 @@ _SYNC_EXIT_HELP = (
 @click.option(
     "--verbose-pii",
     is_flag=True,
-    help="Let customer names, emails and phones into the logs (they are redacted otherwise).",
+    help="Let customer data into the logs: failures' own messages and tracebacks, emails and "
+    "phones (left out or redacted otherwise).",
 )
 @click.pass_obj
 def sync(
@@ -896,7 +911,7 @@ def sync(
     customer data out unless --verbose-pii is given. Options a connector adds (such as
     --all-contacts) switch its setting on for this run only.
     """
-    from .jobs import ExitCode, SyncLocked, customer_names, exit_code, run_sync_job
+    from .jobs import ExitCode, SyncLocked, exit_code, run_sync_job
     from .logs import job_logging
 
     names = [n.strip() for n in only.split(",") if n.strip()] if only is not None else None
@@ -914,7 +929,6 @@ def sync(
             ws = obj.workspace()
             settings = _flag_settings(ws, names, flags)
             redacting.region = ws.config.region
-            redacting.know_names(customer_names(ws))
             with _sync_progress(console, live) as observer:
                 report = run_sync_job(
                     ws,
@@ -924,7 +938,6 @@ def sync(
                     force=force,
                     today=today.date() if today else None,
                     observer=observer,
-                    on_names=redacting.know_names,
                     settings=settings,
                 )
         except SyncLocked as exc:
@@ -934,9 +947,8 @@ def sync(
         except SafetyGuardTripped as exc:
             _sync_exit(str(exc), ExitCode.FAILED)
         except SQLAlchemyError as exc:  # the database is down, unreachable or refuses us
-            what = f"{type(exc).__name__}: {getattr(exc, 'orig', None) or exc}".splitlines()[0]
             _sync_exit(
-                f"cannot use the database ({redacting.redact(what)}); check --db, "
+                f"cannot use the database ({describe(exc)}); check --db, "
                 "RELATIONKIT_DB or db_url, and that the server is up",
                 ExitCode.FAILED,
             )

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import filelock
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from .config import data_dir
@@ -217,37 +217,24 @@ def _advisory_holder(conn: Any) -> str:
     return f"{name or 'an unnamed session'}{where}, connected since {since:%Y-%m-%d %H:%M:%S %Z}"
 
 
-def regenerate_followups(
-    ws: Workspace, today: date | None, on_names: Callable[[list[str]], None] | None = None
-) -> Callable[[SyncReport], None]:
-    """The step between pulls and pushes: run the playbook as of ``today`` and store what is new.
-
-    ``on_names`` first gets every customer name (as pulled), for log redaction.
-    """
+def regenerate_followups(ws: Workspace, today: date | None) -> Callable[[SyncReport], None]:
+    """The step between pulls and pushes: run the playbook as of ``today`` and store what is new."""
     from .followups.engine import generate
 
     def regenerate_followups(report: SyncReport) -> None:
-        if on_names is not None:
-            on_names(customer_names(ws))
         result = generate(ws, today)
         report.followups_created = len(result.created)
         for rule, why in result.failed.items():
             report.note(f"follow-up rule {rule} failed: {why}")
         log.info("playbook: %d new follow-up(s)", len(result.created))
         for followup in result.created:
-            log.debug("new follow-up %s: %s", followup.id, followup.title)
+            log.debug(
+                "new follow-up %s (%s) for %s", followup.id, followup.rule, followup.contact_id
+            )
         if result.failed:
             report.failed_steps.append("follow-ups")
 
     return regenerate_followups
-
-
-def customer_names(ws: Workspace) -> list[str]:
-    """Every contact's display name (for :class:`relationkit.logs.RedactingFilter`)."""
-    from .store import schema as t
-
-    with ws.transaction() as conn:
-        return [row[0] for row in conn.execute(select(t.contacts.c.display_name))]
 
 
 def crash_observer(spec: str | None) -> Observer | None:
@@ -286,7 +273,6 @@ def run_sync_job(
     force: bool = False,
     today: date | None = None,
     observer: Observer | None = None,
-    on_names: Callable[[list[str]], None] | None = None,
     settings: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> SyncReport:
     """One scheduled run under the sync lock: pull all, apply, regenerate follow-ups, push all.
@@ -309,7 +295,7 @@ def run_sync_job(
             dry_run=dry_run,
             full=full,
             force=force,
-            between=regenerate_followups(ws, today, on_names),
+            between=regenerate_followups(ws, today),
             observer=both(observer, crash_observer(os.environ.get(CRASH_AT_ENV))),
             today=today,
             settings=settings,
@@ -330,7 +316,6 @@ __all__ = [
     "ExitCode",
     "LockHolder",
     "SyncLocked",
-    "customer_names",
     "exit_code",
     "holder_path",
     "lock_path",

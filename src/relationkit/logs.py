@@ -1,11 +1,17 @@
-"""Logging for unattended runs: human lines or JSON, with customer data and secrets redacted.
+"""Logging for unattended runs: human lines or JSON, with no customer data and no secrets.
+
+Customer data stays out of the logs by construction: relationkit's messages name customers,
+records and fields by id (contact id, connector, external id, field name) and word other
+exceptions with :func:`relationkit.errors.describe`. What may carry customer data, such as the
+traceback of an exception raised by a library or a plugin, is logged with
+``extra=CUSTOMER_DATA`` and dropped unless ``verbose_pii``.
 
 :func:`job_logging` sets up the ``relationkit`` loggers for one command (``relationkit sync``)
 and puts a :class:`RedactingFilter` on every handler that receives them, including handlers an
-embedding application installed on the root logger. The filter replaces, in the message and in
-any traceback text: email addresses, phone numbers (found by ``phonenumbers``), Google tokens and
-authorization codes, passwords in database URLs, and the words of known customer names
-(:meth:`RedactingFilter.know_names`). ``verbose_pii=True`` leaves messages as they are.
+embedding application installed on the root logger. As a safety net for a plugin's careless
+message it replaces what has the shape of customer data or a secret, never ordinary words:
+email addresses, phone numbers (found by ``phonenumbers``), Google tokens and authorization
+codes, passwords in database URLs. ``verbose_pii=True`` leaves messages as they are.
 """
 
 from __future__ import annotations
@@ -15,8 +21,7 @@ import logging
 import re
 import sys
 import traceback
-import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Literal
@@ -45,13 +50,13 @@ _SECRETS = (
     # postgresql://user:password@host
     (re.compile(r"(://[^:/@\s]+:)[^@\s]+@"), r"\1<secret>@"),
 )
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
-MIN_NAME_WORD = 2  # "Wu", "Ng" and "Li" are whole family names
-_POSSESSIVE = ("'s", "’s")
+# ``log.debug(..., exc_info=True, extra=CUSTOMER_DATA)``: a record that may quote customer data.
+CUSTOMER_DATA = {"customer_data": True}
 
 
 class RedactingFilter(logging.Filter):
-    """Removes customer data and secrets from records (see the module docstring).
+    """Keeps customer data and secrets out of records (see the module docstring): drops those
+    marked :data:`CUSTOMER_DATA`, and redacts emails, phones and secrets in the others.
 
     ``region`` is the default country for phone numbers written without ``+``.
     """
@@ -60,37 +65,16 @@ class RedactingFilter(logging.Filter):
         super().__init__()
         self.region = region
         self.enabled = enabled
-        self._names: frozenset[str] = frozenset()
-
-    def know_names(self, names: Iterable[str]) -> None:
-        """Redact the words (2 letters or more) of these customer names from now on, in any
-        case (``JOSÉ``, ``josé``), and with a possessive ``'s``."""
-        words = {
-            _folded(w)
-            for name in names
-            for w in _WORD.findall(name or "")
-            if len(w) >= MIN_NAME_WORD
-        }
-        self._names = frozenset(words)
-
-    def _is_name(self, word: str) -> bool:
-        folded = _folded(word)
-        return folded in self._names or (
-            folded.endswith(_POSSESSIVE) and folded[:-2] in self._names
-        )
 
     def redact(self, text: str) -> str:
-        """``text`` with emails, phones, secrets and known names replaced by placeholders
-        (unchanged when the filter is disabled, with ``--verbose-pii``)."""
+        """``text`` with emails, phones and secrets replaced by placeholders (unchanged when
+        the filter is disabled, with ``--verbose-pii``)."""
         if not self.enabled:
             return text
         text = _EMAIL.sub("<email>", text)
         for pattern, replacement in _SECRETS:
             text = pattern.sub(replacement, text)
-        text = self._redact_phones(text)
-        if self._names:
-            text = _WORD.sub(lambda m: "<name>" if self._is_name(m.group()) else m.group(), text)
-        return text
+        return self._redact_phones(text)
 
     def _redact_phones(self, text: str) -> str:
         if not any(c.isdigit() for c in text):
@@ -111,6 +95,8 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.enabled or getattr(record, "_relationkit_redacted", False):
             return True
+        if getattr(record, "customer_data", False):
+            return False
         record.msg = self.redact(record.getMessage())
         record.args = None
         if record.exc_info:
@@ -121,10 +107,6 @@ class RedactingFilter(logging.Filter):
             record.exc_text = self.redact(record.exc_text)
         record._relationkit_redacted = True
         return True
-
-
-def _folded(word: str) -> str:
-    return unicodedata.normalize("NFC", word).casefold()
 
 
 def _is_word_char(text: str, index: int) -> bool:
@@ -160,8 +142,8 @@ def job_logging(
 ) -> Iterator[RedactingFilter]:
     """Log ``relationkit.*`` at ``level`` (anything else at WARNING) to stderr, or ``handler``.
 
-    Yields the redacting filter (disabled with ``verbose_pii``) so the caller can tell it the
-    customer names. Everything is put back as it was afterwards.
+    Yields the redacting filter (disabled with ``verbose_pii``), for the caller's own output.
+    Everything is put back as it was afterwards.
     """
     redacting = RedactingFilter(region, enabled=not verbose_pii)
     own = handler or logging.StreamHandler(sys.stderr)
@@ -186,4 +168,4 @@ def job_logging(
             each.removeFilter(redacting)
 
 
-__all__ = ["JsonFormatter", "LogFormat", "RedactingFilter", "job_logging"]
+__all__ = ["CUSTOMER_DATA", "JsonFormatter", "LogFormat", "RedactingFilter", "job_logging"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -11,7 +12,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    false,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from . import identity
@@ -69,10 +81,18 @@ class FollowUpRef(NamedTuple):
 
 
 _ATTEMPTS = 3  # runs of an upsert that met a concurrent write
+# Any fixed 64-bit number: the PostgreSQL advisory lock of a transaction changing contacts.
+_CONTACT_WRITES = 0x726B636F6E746163
 
 
 class _KeyTaken(Exception):
     """A contact about to be created found one of its keys taken by another process."""
+
+
+def _key_clash(exc: Exception) -> bool:
+    """Whether a write failed on an identity key another transaction claimed first (and not
+    on another constraint, which trying again would only meet again)."""
+    return isinstance(exc, _KeyTaken) or "contact_keys" in str(getattr(exc, "statement", ""))
 
 
 @dataclass
@@ -116,8 +136,21 @@ def search_text(contact: Contact) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
+class _ThreadState(threading.local):
+    """What one thread's use of a Workspace holds: its open transaction's connection and the
+    event hooks waiting for that transaction to commit."""
+
+    def __init__(self) -> None:
+        self.connection: Connection | None = None
+        self.pending_events: list[tuple[str, dict[str, Any]]] = []
+
+
 class Workspace:
-    """One business's relationship data. Open it with :func:`relationkit.open`."""
+    """One business's relationship data. Open it with :func:`relationkit.open`.
+
+    Safe to share between threads: each thread's :meth:`transaction` runs on a connection of
+    its own (from the engine's pool), so one thread's work never joins another's.
+    """
 
     def __init__(self, url: str | None = None, *, config: Config | None = None) -> None:
         self.config = config or load_config()
@@ -125,8 +158,12 @@ class Workspace:
             self.config.db_url = url
         self.engine = create_db_engine(self.config.db_url)
         migrate(self.engine)
-        self._connection: Connection | None = None
-        self._pending_events: list[tuple[str, dict[str, Any]]] = []
+        self._thread = _ThreadState()
+
+    @property
+    def _connection(self) -> Connection | None:
+        """This thread's open transaction, if any."""
+        return self._thread.connection
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -141,27 +178,29 @@ class Workspace:
 
     @property
     def in_transaction(self) -> bool:
-        """Whether a :meth:`transaction` is open (its changes not yet committed)."""
+        """Whether this thread has a :meth:`transaction` open (its changes not yet committed)."""
         return self._connection is not None
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One all-or-nothing unit of work; nested calls join the outer one.
+        """One all-or-nothing unit of work; nested calls in the same thread join the outer one
+        (another thread's calls run in a transaction of their own).
 
         Event hooks fire only after the outermost transaction commits.
         """
-        if self._connection is not None:
-            yield self._connection
+        state = self._thread
+        if state.connection is not None:
+            yield state.connection
             return
         try:
             with self.engine.begin() as connection:
-                self._connection = connection
+                state.connection = connection
                 yield connection
         except BaseException:
-            self._pending_events.clear()
+            state.pending_events.clear()
             raise
         finally:
-            self._connection = None
+            state.connection = None
         self._fire_pending_events()
 
     @property
@@ -171,11 +210,24 @@ class Workspace:
 
         return get_plugin_manager().hook
 
+    @staticmethod
+    def _claim_writes(conn: Connection) -> None:
+        """Make this transaction the only one changing contacts until it ends, before it reads
+        the contacts it changes: two writers (threads, processes) each reading a contact and
+        saving their own version of it would lose the first one's change. On SQLite, the
+        database's write lock is taken now (by a write that changes nothing); on PostgreSQL, a
+        transaction-level advisory lock. Readers never wait."""
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CONTACT_WRITES})
+        else:
+            conn.execute(update(t.contacts).where(false()).values(id=t.contacts.c.id))
+
     def _emit(self, hook: str, **kwargs: Any) -> None:
-        self._pending_events.append((hook, kwargs))
+        self._thread.pending_events.append((hook, kwargs))
 
     def _fire_pending_events(self) -> None:
-        events, self._pending_events = self._pending_events, []
+        state = self._thread
+        events, state.pending_events = state.pending_events, []
         if not events:
             return
         hooks = self.hooks
@@ -219,7 +271,7 @@ class Workspace:
                     found = self._resolve(conn, owner)
                     if found:
                         return found
-        raise NotFound(f"no contact with id, email, phone or LinkedIn URL {ref!r}")
+        raise NotFound("no contact with id, email, phone or LinkedIn URL", ref=ref)
 
     def contacts(self) -> Iterator[Contact]:
         """Every active contact (merged-away and deleted ones excluded), streamed."""
@@ -295,6 +347,7 @@ class Workspace:
         if problems:
             raise problems[0]
         with self.transaction() as conn:
+            self._claim_writes(conn)
             contact = self.get_contact(ref)
             owners = owners_of_keys(conn, identity.match_keys(draft))
             for (kind, value), owner in sorted(owners.items()):
@@ -324,7 +377,8 @@ class Workspace:
         ``propagate_deletes``; otherwise it keeps its copy, no longer updated. ``source`` is who
         deleted it (a connector's name when the delete came from that tool).
         """
-        with self.transaction():
+        with self.transaction() as conn:
+            self._claim_writes(conn)
             contact = self.get_contact(ref)
             if contact.deleted_at is None:
                 contact.deleted_at, contact.deleted_by = utcnow(), source
@@ -411,6 +465,7 @@ class Workspace:
         keys in ``shared``, known to be held by another member of the household.
         """
         shared = shared or {}
+        self._claim_writes(conn)  # before this transaction's first contact row lock
         contacts = list(contacts)
         inserts = [
             {"id": c.id, "created_at": c.created_at, **_contact_row(c)}
@@ -491,22 +546,27 @@ class Workspace:
         """:meth:`upsert` for many drafts in one transaction: keys looked up and contacts written
         a chunk of drafts at a time (a draft may match one created or updated earlier in it).
 
-        Another process may create the same person between the look-up and the write (the
-        owner at the CLI while the scheduled sync runs, two people on one PostgreSQL database):
-        the new contact would then find its email already taken. That transaction is rolled
-        back and run again, and the second time the draft updates the contact the other
-        process made. Inside an outer transaction the conflict is raised instead, for the
-        outermost caller to retry.
+        Writers of contacts are serialised (:meth:`_claim_writes`), so another thread or
+        process (the owner at the CLI while the scheduled sync runs, two people on one
+        PostgreSQL database) cannot create the same person between the look-up and the write.
+        Should one still have (a writer that does not claim, such as an older relationkit), the
+        new contact finds its email already taken: the transaction is rolled back and run
+        again, and the second time the draft updates the contact the other made. Inside an
+        outer transaction the conflict is raised instead, for the outermost caller to retry.
         """
         attempts = _ATTEMPTS if self._connection is None else 1
         for attempt in range(1, attempts):
             try:
                 return self._upsert_many(drafts, source=source, at=at)
-            except (_KeyTaken, IntegrityError):
+            except (_KeyTaken, IntegrityError) as exc:
+                if not _key_clash(exc):
+                    raise
                 log.info("upsert: a concurrent write took a key; trying again (%d)", attempt)
         try:
             return self._upsert_many(drafts, source=source, at=at)
         except (_KeyTaken, IntegrityError) as exc:
+            if not _key_clash(exc):
+                raise
             raise ConcurrentChange(
                 "another process saved the same customers at the same time"
                 f" ({type(exc).__name__}); run the command again"
@@ -517,6 +577,7 @@ class Workspace:
     ) -> list[Upsert]:
         results: list[Upsert] = []
         with self.transaction() as conn:
+            self._claim_writes(conn)
             for start in range(0, len(drafts), _CHUNK):
                 chunk = drafts[start : start + _CHUNK]
                 owners = self._key_owners(conn, chunk)
@@ -831,6 +892,7 @@ class Workspace:
         kept, and the absorbed contact's id keeps leading to the survivor.
         """
         with self.transaction() as conn:
+            self._claim_writes(conn)
             first, second = self.get_contact(a), self.get_contact(b)
             if first.id == second.id:
                 raise InvalidValue("contact", first.id, "cannot merge a contact with itself")

@@ -24,6 +24,8 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from .. import plugins
+from ..errors import describe
+from ..logs import CUSTOMER_DATA
 from ..models import Contact, FollowUp
 from ..settings import playbook_problems, raise_if_bad
 from .channels import choose_channel
@@ -108,7 +110,8 @@ def _run(rule: Rule, context: PlaybookContext, result: GenerateResult) -> list[F
             followup.rule, followup.channel = rule.name, channel
             kept.append(followup)
     except Exception as exc:  # a broken rule must not cost the owner the whole digest
-        log.exception("follow-up rule %s failed", rule.name)
-        result.failed[rule.name] = f"{type(exc).__name__}: {exc}"
+        log.warning("follow-up rule %s failed: %s", rule.name, describe(exc))
+        log.debug("follow-up rule %s failed", rule.name, exc_info=exc, extra=CUSTOMER_DATA)
+        result.failed[rule.name] = describe(exc)
         return []
     return kept

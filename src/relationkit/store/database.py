@@ -22,13 +22,17 @@ log = logging.getLogger(__name__)
 
 def create_db_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout. Every engine
-    removes NUL characters from the text it writes (:func:`_without_nul_characters`)."""
+    removes NUL characters from the text it writes (:func:`_without_nul_characters`).
+
+    Its errors leave out the statement's parameters (``hide_parameters``): they are customer
+    data, and a database error may reach a log or a traceback.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return _without_nul_characters(create_engine(url, pool_pre_ping=True))
+        return _without_nul_characters(create_engine(url, pool_pre_ping=True, hide_parameters=True))
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
+    engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, delete, select
 
-from ..errors import ConfigError, NotFound
+from ..errors import ConfigError, NotFound, describe
 from ..settings import BadSetting, connector_problems, raise_if_bad
 from ..store import schema as t
 from .contract import Change, Connector, Kind, Op, PullResult, PushResult, RemoteItem
@@ -76,7 +76,7 @@ def sync_workspace(
         for name, exc in broken.items():
             report.of(name).errors += 1
             report.of(name).failed = True
-            report.note(f"{name}: set-up failed: {type(exc).__name__}: {exc}")
+            report.note(f"{name}: set-up failed: {describe(exc)}")
         return report
     finally:
         for connector in connectors:

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from ..errors import ConfigError
+from ..errors import ConfigError, describe
+from ..logs import CUSTOMER_DATA
 from ..models import utcnow
 from . import status
 from .apply import PullApplier
@@ -145,8 +146,9 @@ class SyncEngine:
             except Exception as exc:
                 step = getattr(between, "__name__", "between")
                 report.failed_steps.append(step)
-                report.note(f"{step} failed: {type(exc).__name__}: {exc}")
+                report.note(f"{step} failed: {describe(exc)}")
                 log.warning("%s failed: %s", step, type(exc).__name__)
+                log.debug("%s failed", step, exc_info=exc, extra=CUSTOMER_DATA)
         for connector in connectors:
             if connector.name in applied and not connector.read_only:
                 self._push(connector, sides, report)
@@ -195,7 +197,7 @@ class SyncEngine:
             try:
                 p.connector.date_changes(undated)
             except Exception as exc:  # the changes still apply, as of the pull
-                report.note(f"{name}: could not tell when its records changed ({exc})")
+                report.note(f"{name}: could not tell when its records changed ({describe(exc)})")
                 log.warning("%s: date_changes failed: %s", name, type(exc).__name__)
 
     def _pull(self, connector: Connector, report: SyncReport, *, full: bool) -> _Pulled | None:
@@ -351,5 +353,6 @@ def _failed(report: SyncReport, name: str, what: str, exc: Exception) -> None:
     counts = report.of(name)
     counts.errors += 1
     counts.failed = True
-    report.note(f"{name}: {what} failed: {type(exc).__name__}: {exc}")
+    report.note(f"{name}: {what} failed: {describe(exc)}")
     log.warning("%s: %s failed: %s", name, what, type(exc).__name__)
+    log.debug("%s: %s failed", name, what, exc_info=exc, extra=CUSTOMER_DATA)

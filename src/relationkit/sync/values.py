@@ -34,8 +34,17 @@ def clean_contact_fields(
         except InvalidValue as exc:
             problems.append(InvalidValue(name, value, exc.why, where or exc.where))
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            problems.append(InvalidValue(name, value, str(exc) or type(exc).__name__, where))
+            problems.append(InvalidValue(name, value, _reason(exc, value), where))
     return clean, problems
+
+
+def _reason(exc: Exception, value: Any) -> str:
+    """Why a value could not be read: the exception's text with the value itself left out (a
+    problem's reason reaches the sync report and the logs)."""
+    said = str(exc) or type(exc).__name__
+    if str(value).strip():
+        said = said.replace(repr(value), "this value").replace(str(value), "this value")
+    return said
 
 
 def _clean(name: str, value: Any, region: str) -> Any:
