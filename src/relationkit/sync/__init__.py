@@ -14,6 +14,7 @@ from sqlalchemy import delete
 
 from ..errors import ConfigError, NotFound
 from ..store import schema as t
+from .conflict_log import source_label
 from .contract import Change, Connector, Kind, Op, PullResult, PushResult, RemoteItem
 from .engine import Between, Observer, SyncEngine
 from .report import ConnectorReport, Problem, SyncReport
@@ -135,5 +136,6 @@ __all__ = [
     "SyncReport",
     "connectors_to_run",
     "restore",
+    "source_label",
     "sync_workspace",
 ]
