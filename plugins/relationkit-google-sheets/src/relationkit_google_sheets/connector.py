@@ -531,7 +531,8 @@ class GoogleSheetsConnector(Connector):
         if conflict.both_kept:
             return (
                 f"{label[0].upper()}{label[1:]}: changed in {kept} and in {lost} since the last "
-                f"sync, both are kept, the newer (from {kept}, {_when(conflict.kept_at)}) first. {commands}"
+                f"sync, both are kept, the newer (from {kept}, {_when(conflict.kept_at)}) "
+                f"first. {commands}"
             )
         value = _shown(conflict.lost)
         return (
