@@ -170,6 +170,7 @@ def test_notes_changed_on_both_sides_are_joined_everywhere(ws, remote, sync):
         "likes tea; daughter Mia"
     )
     assert ws.get_contact(ann).notes == remote.get(ext)["notes"] == joined
+    assert ws.get_contact(ann).provenance["notes"].source == "api"  # still relationkit's change
     (conflict,) = ws.conflicts()
     assert conflict.both_kept and conflict.lost == "likes tea; daughter Mia"
     ws.resolve_conflict(conflict.id, use="other")  # the owner prefers the other text alone

@@ -313,8 +313,17 @@ class PullApplier:
                 merge.remote_base[name] = item.fields[name]
                 merge.local_base.setdefault(name, item.fields[name])
         kept = [self._keep_loser(item, side, record, loss) for loss in merge.losses]
-        if merge.to_local:
-            side.apply(record, merge.to_local, source=self.name, at=self._remote_at(item))
+        # Both values kept where relationkit's won: the combination stays relationkit's change.
+        ours = {
+            loss.field: (loss.kept, side.origin(record, loss.field)[0], loss.kept_stamp.at)
+            for loss in merge.losses
+            if not loss.remote_won and loss.field in merge.to_local
+        }
+        theirs = {n: v for n, v in merge.to_local.items() if n not in ours}
+        if theirs:
+            side.apply(record, theirs, source=self.name, at=self._remote_at(item))
+        for name, (value, source, at) in ours.items():
+            side.apply(record, {name: value}, source=source, at=at)
         if kept:
             log.info(
                 "%s: %s %s: conflict on %s (losing values kept: conflicts %s)",
