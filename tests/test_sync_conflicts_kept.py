@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from relationkit.cli import main
 from relationkit.connectors.memory import (
@@ -79,6 +81,27 @@ def _linked(ws: Workspace, remote: MemoryRemote, sync, **fields: object) -> tupl
 )
 def test_emails_changed_on_both_sides_keep_every_new_value(winner, loser, base, kept):
     assert keep_both("emails", winner, loser, base, base, "") == kept
+
+
+_ADDRESSES = st.lists(st.sampled_from(["a@x.io", "b@x.io", "c@x.io", "d@x.io"]), unique=True)
+
+
+@given(base=_ADDRESSES, winner=_ADDRESSES, loser=_ADDRESSES)
+def test_a_list_conflict_loses_no_new_value_and_revives_no_removed_one(base, winner, loser):
+    kept = keep_both("emails", winner, loser, base, base, "")
+    first = [v for v in winner if v in kept]
+    assert len(kept) == len(set(kept)) and kept[: len(first)] == first  # the winner's first
+    added = (set(winner) | set(loser)) - set(base)
+    assert added <= set(kept)  # every value either side added
+    assert set(winner) & set(loser) <= set(kept)  # every value both kept
+    removed_once = {v for v in base if (v in winner) != (v in loser)}
+    assert not removed_once & set(kept)  # removed on one side, left on the other: gone
+
+
+@given(winner=st.text(min_size=1), loser=st.text(min_size=1))
+def test_two_notes_both_survive_a_conflict(winner, loser):
+    joined = keep_both("notes", winner, loser, "", "", "Memory, 2 Dec")
+    assert (winner in joined or not winner.strip()) and (loser in joined or not loser.strip())
 
 
 def test_two_notes_are_joined_the_winner_first_and_the_other_named():
