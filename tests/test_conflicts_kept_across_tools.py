@@ -174,3 +174,25 @@ def test_a_company_changed_in_both_tools_sets_the_older_aside(
     assert _sheet_cell(shop, ANN, "Company") == "Sheet Co"
     assert _person(shop, ANN)["organizations"][0]["name"] == "Sheet Co"
     assert _sheet_cell(shop, ANN, "Problems") == ""
+
+
+@pytest.mark.slow
+def test_a_row_shows_its_newest_conflicts_and_counts_the_others(
+    shop: GoogleShop, google_emulator: GoogleEmulator
+) -> None:
+    for round_ in range(4):
+        _one_after_the_other(
+            google_emulator,
+            lambda r=round_: _sheet_cell(shop, ANN, "Company", f"Sheet {r}"),
+            lambda r=round_: shop.people_edit(ANN, "company", f"Phone {r}"),
+        )
+        _sync(shop)
+    with shop.open() as ws:
+        ids = [c.id for c in ws.conflicts()]
+        # The sync's own columns are never read as the customer's (custom) fields.
+        assert not {"Problems", "relationkit id"} & ws.get_contact(ANN).custom.keys()
+    assert len(ids) > 3
+    problems = _sheet_cell(shop, ANN, "Problems")
+    assert problems.count("Company: changed in") == 3
+    assert f"dismiss {ids[-1]}`" in problems and f"dismiss {ids[0]}`" not in problems
+    assert problems.endswith(f"{len(ids) - 3} more: `relationkit conflicts` lists them")

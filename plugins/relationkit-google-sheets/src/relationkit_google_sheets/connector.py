@@ -511,7 +511,11 @@ class GoogleSheetsConnector(Connector):
                 continue
             found = by_contact.get(key, [])
             if found or state.conflicts:
-                state.conflicts = [self._conflict_text(c) for c in found]
+                # The newest few: a cell holds 50,000 characters at most.
+                state.conflicts = [self._conflict_text(c) for c in found[-_SHOWN_CONFLICTS:]]
+                if len(found) > _SHOWN_CONFLICTS:
+                    more = len(found) - _SHOWN_CONFLICTS
+                    state.conflicts.append(f"{more} more: `relationkit conflicts` lists them")
                 if state not in self._stale:
                     self._stale.append(state)
 
@@ -703,6 +707,7 @@ class GoogleSheetsConnector(Connector):
 
 _NAME_FIELDS = {"name", "given_name", "family_name"}  # column targets (importers.map_headers)
 _SHOWN_CHARS = 80  # of a value set aside, in a Problems cell
+_SHOWN_CONFLICTS = 3  # per row, the newest
 
 
 def _when(at: datetime) -> str:
