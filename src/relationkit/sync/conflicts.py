@@ -154,14 +154,14 @@ def _settle(
     name: str,
     ours: Any,
     theirs: Any,
-    bases: tuple[Any, Any],
+    bases: tuple[Any, Any],  # (ours, theirs) at the last sync; None when never synced
     remote_won: bool,
     local: Stamp,
     remote: Stamp,
     combine: Combine | None,
 ) -> Loss:
     """The value a conflict keeps (the winner's, or both combined) and the one it sets aside."""
-    our_base, their_base = (None if b is _MISSING else b for b in bases)
+    our_base, their_base = bases
     if remote_won:
         winner, loser, bases = theirs, ours, (their_base, our_base)
     else:
