@@ -48,7 +48,7 @@ from .errors import (
 )
 from .files import write_atomically
 from .importers import ImportReport, import_contacts_csv, import_purchases_csv
-from .models import Contact, FamilyMember, InteractionKind
+from .models import Conflict, Contact, FamilyMember, InteractionKind
 from .parsing import contact_from_fields, parse_amount, parse_date
 from .plugins import PluginManager, connector_classes, get_plugin_manager, plugin_info
 from .settings import BadSettings
@@ -378,22 +378,33 @@ def contacts_list(
 
 @contacts.command("show")
 @click.argument("ref")
+@click.option(
+    "--history",
+    is_flag=True,
+    help="Also every purchase and interaction, who last set each field, and the sync's conflicts "
+    "with the values they set aside.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def contacts_show(obj: CliContext, ref: str, as_json: bool) -> None:
+def contacts_show(obj: CliContext, ref: str, history: bool, as_json: bool) -> None:
     """Show one contact (REF: id, email or phone) with figures and recent history."""
     ws = obj.workspace()
     contact = ws.get_contact(ref)
     stats = ws.stats(contact)
-    purchases = ws.purchases(contact)[-5:][::-1]
-    interactions = ws.interactions(contact)[-5:][::-1]
+    purchases, interactions = ws.purchases(contact), ws.interactions(contact)
+    if not history:  # the last five of each
+        purchases, interactions = purchases[-5:], interactions[-5:]
+    purchases, interactions = purchases[::-1], interactions[::-1]
+    settled = ws.conflicts(contact, include_resolved=True) if history else []
     if as_json:
+        extra = {"conflicts": settled, "provenance": contact.provenance} if history else {}
         _print_json(
             {
                 "contact": _contact_json(contact),
                 "stats": stats,
                 "recent_purchases": purchases,
                 "recent_interactions": interactions,
+                **extra,
             }
         )
         return
@@ -446,6 +457,19 @@ def contacts_show(obj: CliContext, ref: str, as_json: bool) -> None:
             [(i.date, i.kind.value, i.summary) for i in interactions],
             title="Recent interactions",
         )
+    if history:
+        _print_history(ws, contact, settled)
+
+
+def _print_history(ws: Workspace, contact: Contact, settled: Sequence[Conflict]) -> None:
+    """Who last set each field, then the conflicts the sync settled with the value set aside."""
+    _print_table(
+        ("Field", "Last set by"),
+        [(name, _from(p.source, p.at)) for name, p in sorted(contact.provenance.items())],
+        title="Fields",
+    )
+    if settled:
+        _print_table(_CONFLICT_COLUMNS, _conflict_rows(ws, settled), title="Conflicts")
 
 
 def _family_member(member: FamilyMember) -> str:
@@ -824,6 +848,94 @@ def not_duplicate(obj: CliContext, a: str, b: str) -> None:
     click.echo(f"Noted: {_ref_label(first)} and {_ref_label(second)} are different people")
 
 
+# -- conflicts -----------------------------------------------------------------------------------
+
+
+def _shown(value: object) -> str:
+    """A field's JSON-form value as the owner reads it."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items() if v not in (None, "", [], {}))
+    if isinstance(value, list):
+        return ", ".join(_shown(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def _from(source: str, at: datetime) -> str:
+    from .sync import source_label
+
+    return f"{source_label(source)}, {at:%Y-%m-%d %H:%M}"
+
+
+def _conflict_rows(ws: Workspace, found: Sequence[Conflict]) -> list[list[object]]:
+    names = {i: c.name for i, c in ws.get_contacts(f.local_id for f in found).items()}
+    return [
+        [
+            f.id,
+            f"{names.get(f.local_id, f.local_id)} ({f.local_id})",
+            f.field,
+            f"{_shown(f.kept)}  [{_from(f.kept_source, f.kept_at)}"
+            + ("; both kept" if f.both_kept else "")
+            + "]",
+            f"{_shown(f.lost)}  [{_from(f.lost_source, f.lost_at)}]",
+            f.resolution or "open",
+        ]
+        for f in found
+    ]
+
+
+_CONFLICT_COLUMNS = ("ID", "Customer", "Field", "Kept (from)", "Set aside (from)", "Status")
+
+
+@main.group(invoke_without_command=True)
+@click.option("--all", "everything", is_flag=True, help="Also the ones used or dismissed.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def conflicts(ctx: click.Context, everything: bool, as_json: bool) -> None:
+    """Fields changed in two tools since the last sync: the value kept, the one set aside.
+
+    `relationkit conflicts use-other ID` uses the value set aside (the next sync sends it to
+    every tool); `relationkit conflicts dismiss ID` keeps the current one.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    ws = ctx.obj.workspace()
+    found = ws.conflicts(include_resolved=everything)
+    if as_json:
+        _print_json(found)
+        return
+    if not found:
+        click.echo("No conflicts to look at.")
+        return
+    _print_table(_CONFLICT_COLUMNS, _conflict_rows(ws, found))
+    click.echo(
+        "`relationkit conflicts use-other ID` uses the value set aside (the next sync sends it "
+        "to every tool); `relationkit conflicts dismiss ID` keeps the current one."
+    )
+
+
+@conflicts.command("use-other")
+@click.argument("conflict_id", metavar="ID", type=int)
+@click.pass_obj
+def conflicts_use_other(obj: CliContext, conflict_id: int) -> None:
+    """Set the field to the value the sync set aside; the next sync sends it to every tool."""
+    ws = obj.workspace()
+    done = ws.resolve_conflict(conflict_id, use="other", source="cli")
+    contact = ws.get_contact(done.local_id) if done.kind == "contact" else None
+    who = _ref_label(contact) if contact else done.local_id
+    click.echo(
+        f"{who}: {done.field} is now {_shown(done.lost)!r}; the next sync sends it to every tool."
+    )
+
+
+@conflicts.command("dismiss")
+@click.argument("conflict_id", metavar="ID", type=int)
+@click.pass_obj
+def conflicts_dismiss(obj: CliContext, conflict_id: int) -> None:
+    """Keep the current value; the conflict leaves the list (`conflicts --all` still shows it)."""
+    done = obj.workspace().resolve_conflict(conflict_id, use="kept", source="cli")
+    click.echo(f"Conflict {done.id} dismissed: {done.field} stays as it is.")
+
+
 # -- sync ----------------------------------------------------------------------------------------
 
 
@@ -1047,6 +1159,12 @@ def _print_sync_report(report: SyncReport, redact: Callable[[str], str]) -> None
         [[getattr(c, name) for _, name in columns] for c in counts],
     )
     click.echo(f"New follow-ups: {report.followups_created}")
+    settled = sum(c.conflicts for c in counts)
+    if settled and not report.dry_run:
+        click.echo(
+            f"Conflicts: {settled} field(s) changed in two places; the newer value is used and "
+            "the other kept: `relationkit conflicts` lists them"
+        )
     for connector in report.connectors.values():
         for change in connector.planned:
             what = f" ({', '.join(change.changed)})" if change.changed else ""

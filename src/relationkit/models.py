@@ -361,6 +361,39 @@ def _deep_copy(value: Any) -> Any:
 
 
 @dataclass
+class Conflict:
+    """A field changed in two places since the last sync, as the sync settled it.
+
+    ``kept`` is what relationkit holds since (the winner's value, or both combined: emails
+    added, notes joined, ``both_kept``), ``lost`` the value set aside, both in JSON form
+    (:mod:`relationkit.store.codec`). A source is a connector's name, or ``api``/``cli`` for a
+    value set in relationkit; ``lost_record`` is the losing record's id in that tool.
+    ``resolution`` is None while the conflict is open, then ``used_other`` or ``dismissed``
+    (:meth:`relationkit.workspace.Workspace.resolve_conflict`).
+    """
+
+    id: int
+    kind: str  # contact or followup
+    local_id: str
+    field: str
+    kept: Any
+    kept_source: str
+    kept_at: datetime
+    lost: Any
+    lost_source: str
+    lost_record: str
+    lost_at: datetime
+    both_kept: bool
+    at: datetime  # when the sync settled it
+    resolution: str | None = None
+    resolved_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolution is None
+
+
+@dataclass
 class Purchase:
     """Something a customer bought (a negative amount is a refund)."""
 

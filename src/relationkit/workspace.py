@@ -33,6 +33,7 @@ from .identity.keys import Key
 from .models import (
     CONTACT_FIELDS,
     Channel,
+    Conflict,
     Consent,
     Contact,
     ContactStats,
@@ -44,7 +45,7 @@ from .models import (
     utcnow,
 )
 from .store import schema as t
-from .store.codec import contact_from_dict, contact_to_dict
+from .store.codec import contact_from_dict, contact_to_dict, field_from_jsonable
 from .store.database import create_db_engine, migrate
 
 if TYPE_CHECKING:
@@ -920,6 +921,11 @@ class Workspace:
                 )
             self._repoint_followups(conn, absorbed.id, merged.id)
             conn.execute(
+                update(t.conflicts)
+                .where(t.conflicts.c.local_id == absorbed.id)
+                .values(local_id=merged.id)
+            )
+            conn.execute(
                 insert(t.merges).values(
                     survivor_id=merged.id, absorbed_id=absorbed.id, at=utcnow(), absorbed=snapshot
                 )
@@ -949,6 +955,70 @@ class Workspace:
             conn.execute(
                 update(t.followups).where(t.followups.c.id.in_(movable)).values(contact_id=new)
             )
+
+    # -- conflicts the sync settled ----------------------------------------------------------------
+
+    def conflicts(
+        self, contact: str | Contact | None = None, *, include_resolved: bool = False
+    ) -> list[Conflict]:
+        """The conflicts the sync settled and the owner has not looked at yet, oldest first:
+        each with the value kept and the one set aside, their sources and times (of one
+        contact when given; with ``include_resolved``, the ones used or dismissed too)."""
+        from .sync import conflict_log
+
+        with self.transaction() as conn:
+            ids = None if contact is None else [self._contact_id(contact)]
+            return conflict_log.load(conn, local_ids=ids, open_only=not include_resolved)
+
+    def resolve_conflict(
+        self, conflict_id: int, use: Literal["other", "kept"] = "kept", *, source: str = "api"
+    ) -> Conflict:
+        """Close a conflict: ``use="other"`` sets the field to the value the sync set aside, as
+        an owner's decision made now by ``source`` (the next sync sends it to every tool);
+        ``use="kept"`` leaves the field as it is (dismissed). Raises :class:`NotFound` for an
+        unknown id, :class:`InvalidValue` for one already closed or a value that cannot be used
+        (an email another contact holds: merge them first)."""
+        from .sync import conflict_log
+
+        if use not in ("other", "kept"):
+            raise InvalidValue("use", use, 'use "other" or "kept"')
+        with self.transaction() as conn:
+            found = conflict_log.get(conn, conflict_id)
+            if found is None:
+                raise NotFound(f"no conflict {conflict_id}; `relationkit conflicts` lists them")
+            if not found.is_open:
+                raise InvalidValue("conflict", conflict_id, f"it is already {found.resolution}")
+            if use == "other":
+                self._use_lost_value(conn, found, source)
+            resolution = conflict_log.USED_OTHER if use == "other" else conflict_log.DISMISSED
+            conflict_log.close(conn, conflict_id, resolution)
+            return conflict_log.get(conn, conflict_id) or found
+
+    def _use_lost_value(self, conn: Connection, conflict: Conflict, source: str) -> None:
+        if conflict.kind == "followup":
+            followup = self.get_followup(conflict.local_id)
+            value = conflict.lost
+            if conflict.field in ("due", "snoozed_until") and value:
+                value = date.fromisoformat(value)
+            elif conflict.field == "status":
+                value = FollowUpStatus(value)
+            setattr(followup, conflict.field, value)
+            self._store_followup(conn, followup)
+            return
+        contact = self.get_contact(conflict.local_id)
+        value = field_from_jsonable(conflict.field, conflict.lost)
+        probe = Contact(id=contact.id)
+        probe.set(conflict.field, value, source=source)
+        for (kind, key), owner in sorted(owners_of_keys(conn, identity.match_keys(probe)).items()):
+            if owner != contact.id:
+                raise InvalidValue(
+                    kind,
+                    key,
+                    f"it belongs to another contact ({owner}); if they are one person, "
+                    f"merge them first: relationkit merge {contact.id} {owner}",
+                )
+        if contact.set(conflict.field, value, source=source):
+            self._write(contact, created=False, changed=[conflict.field], conn=conn)
 
     # -- follow-ups ------------------------------------------------------------------------------
 

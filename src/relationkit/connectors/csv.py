@@ -145,6 +145,7 @@ class CsvConnector(Connector):
     """Two-way sync of contacts with a CSV file. Settings: ``path`` (required)."""
 
     name = "csv"
+    label = "CSV file"
     description = "A CSV file of contacts, kept in step both ways"
     kinds = frozenset({Kind.CONTACT})
     fields = frozenset(COLUMNS)

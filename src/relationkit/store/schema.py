@@ -194,4 +194,26 @@ sync_items = Table(
     Column("removed", Boolean, nullable=False, default=False),  # gone from the connector
 )
 
+# Conflicts the sync engine settled: a field changed in two places since the last sync. The
+# losing value is kept here with where it came from, until the owner uses it or dismisses it.
+conflicts = Table(
+    "conflicts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(20), nullable=False),  # contact, followup
+    Column("local_id", ID, nullable=False, index=True),
+    Column("field", String(60), nullable=False),
+    Column("kept", JSON, nullable=False),  # what relationkit holds after the sync (JSON form)
+    Column("kept_source", String(60), nullable=False),
+    Column("kept_at", WHEN, nullable=False),
+    Column("lost", JSON, nullable=False),  # the value set aside
+    Column("lost_source", String(60), nullable=False),
+    Column("lost_record", String(300), nullable=False, default=""),  # its id in that tool
+    Column("lost_at", WHEN, nullable=False),
+    Column("both_kept", Boolean, nullable=False, default=False),  # the loser is in ``kept``
+    Column("at", WHEN, nullable=False),
+    Column("resolution", String(20), nullable=True, index=True),  # None: open
+    Column("resolved_at", WHEN, nullable=True),
+)
+
 Index("ix_contacts_search_name", contacts.c.search_name)

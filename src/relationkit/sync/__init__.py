@@ -16,6 +16,7 @@ from sqlalchemy import and_, delete, select
 from ..errors import ConfigError, NotFound, describe
 from ..settings import BadSetting, connector_problems, raise_if_bad
 from ..store import schema as t
+from .conflict_log import source_label
 from .contract import Change, Connector, Kind, Op, PullResult, PushResult, RemoteItem
 from .engine import Between, Observer, SyncEngine
 from .report import ConnectorReport, Problem, SyncReport
@@ -208,5 +209,6 @@ __all__ = [
     "removed_records",
     "restore",
     "restore_removed",
+    "source_label",
     "sync_workspace",
 ]

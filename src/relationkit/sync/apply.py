@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from . import status
-from .conflicts import Merge, Stamp, merge_fields
+from . import conflict_log, status
+from .conflicts import Loss, Merge, Stamp, keep_both, merge_fields
 from .contract import Connector, Kind, PullResult, RemoteItem
 from .local import Adopted, LocalSide
 from .push import propagates_deletes
@@ -279,6 +279,17 @@ class PullApplier:
     ) -> Merge:
         carried = [n for n in side.carried(self.connector) if n in item.fields]
         mergeable = {n: item.fields[n] for n in carried if n in side.appliable}
+
+        def combine(name: str, winner: Any, loser: Any, w_base: Any, l_base: Any, won: bool) -> Any:
+            if item.kind != Kind.CONTACT:
+                return winner
+            label = ""
+            if name == "notes":  # the loser's text is joined after a line naming it
+                source = side.origin(record, name)[0] if won else self.name
+                at = side.stamp(record, name).at if won else self._remote_at(item)
+                label = f"{conflict_log.source_label(source)}, {at.day} {at:%b}"
+            return keep_both(name, winner, loser, w_base, l_base, label)
+
         merge = merge_fields(
             local=side.values(record, mergeable),
             remote=mergeable,
@@ -288,6 +299,7 @@ class PullApplier:
             remote_stamp=Stamp(self._remote_at(item), self.priority),
             empty_is_unknown=empty_is_unknown,
             local_since=local_since,
+            combine=combine,
         )
         for name in carried:
             if name not in side.appliable:
@@ -295,17 +307,51 @@ class PullApplier:
                 # relationkit's is sent only when relationkit changes it.
                 merge.remote_base[name] = item.fields[name]
                 merge.local_base.setdefault(name, item.fields[name])
-        if merge.to_local:
-            side.apply(record, merge.to_local, source=self.name, at=self._remote_at(item))
-        if merge.conflicts:
+        kept = [self._keep_loser(item, side, record, loss) for loss in merge.losses]
+        # Both values kept where relationkit's won: the combination stays relationkit's change.
+        ours = {
+            loss.field: (loss.kept, side.origin(record, loss.field)[0], loss.kept_stamp.at)
+            for loss in merge.losses
+            if not loss.remote_won and loss.field in merge.to_local
+        }
+        theirs = {n: v for n, v in merge.to_local.items() if n not in ours}
+        if theirs:
+            side.apply(record, theirs, source=self.name, at=self._remote_at(item))
+        for name, (value, source, at) in ours.items():
+            side.apply(record, {name: value}, source=source, at=at)
+        if kept:
             log.info(
-                "%s: %s %s: conflict on %s",
+                "%s: %s %s: conflict on %s (losing values kept: conflicts %s)",
                 self.name,
                 item.kind,
                 record.id,
                 ", ".join(merge.conflicts),
+                ", ".join(map(str, kept)),
             )
         return merge
+
+    def _keep_loser(self, item: RemoteItem, side: LocalSide, record: Any, loss: Loss) -> int:
+        """Keep a conflict's losing value with where it came from (before the winner is
+        applied, while the record still says who set its own value); the conflict's id."""
+        here = side.origin(record, loss.field)
+        there = (self.name, item.external_id)
+        (kept_source, _), (lost_source, lost_record) = (
+            (there, here) if loss.remote_won else (here, there)
+        )
+        return conflict_log.record(
+            self.conn,
+            kind=item.kind.value,
+            local_id=record.id,
+            field=loss.field,
+            kept=loss.kept,
+            kept_source=kept_source,
+            kept_at=loss.kept_stamp.at,
+            lost=loss.lost,
+            lost_source=lost_source,
+            lost_record=lost_record,
+            lost_at=loss.lost_stamp.at,
+            both_kept=loss.both_kept,
+        )
 
     def _count(self, merge: Merge, action: str) -> None:
         setattr(self.counts, action, getattr(self.counts, action) + 1)

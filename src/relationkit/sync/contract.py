@@ -137,7 +137,9 @@ class Connector:
     """Base class of every connector; subclass it and register it with ``register_connectors``.
 
     Class attributes describe the connector: ``name`` (its config table
-    ``[connectors.<name>]`` and the ``source`` recorded on what it changes), ``description``,
+    ``[connectors.<name>]`` and the ``source`` recorded on what it changes), ``label`` (how
+    people call the tool, in notes joined by a conflict and the conflicts list: "Google
+    Contacts"; default: the name in title case), ``description``,
     ``kinds`` it syncs, ``fields`` (the ``Contact`` fields it can represent: any other field is
     never read as cleared and never sent), ``can_delete`` (whether :meth:`push` accepts deletes),
     ``one_record_each`` (the tool must hold one record per relationkit record, as a sheet holds
@@ -167,6 +169,7 @@ class Connector:
     """
 
     name: ClassVar[str] = ""
+    label: ClassVar[str] = ""  # how people call the tool; default: the name in title case
     description: ClassVar[str] = ""
     kinds: ClassVar[frozenset[Kind]] = frozenset({Kind.CONTACT})
     fields: ClassVar[frozenset[str]] = frozenset()

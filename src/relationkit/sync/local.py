@@ -64,6 +64,11 @@ class LocalSide:
     def stamp(self, record: Any, name: str) -> Stamp:
         raise NotImplementedError
 
+    def origin(self, record: Any, name: str) -> tuple[str, str]:
+        """Where a field's value here came from: the source that set it (a connector's name;
+        ``relationkit`` when it is not known) and the id of its record in that tool, if any."""
+        return "relationkit", ""
+
     def apply(self, record: Any, values: dict[str, Any], *, source: str, at: datetime) -> None:
         """Set ``values`` (JSON form, only ``appliable`` fields) on ``record`` and store it."""
 
@@ -212,6 +217,13 @@ class ContactSide(LocalSide):
         if provenance is None:
             return Stamp(record.created_at, 0, known=False)
         return Stamp(provenance.at, self.priorities.get(provenance.source, 0))
+
+    def origin(self, record: Contact, name: str) -> tuple[str, str]:
+        provenance = record.provenance.get(name)
+        if provenance is None:
+            return "relationkit", ""
+        ref = record.sources.get(provenance.source)
+        return provenance.source, ref.external_id if ref is not None else ""
 
     def apply(self, record: Contact, values: dict[str, Any], *, source: str, at: datetime) -> None:
         changed = [

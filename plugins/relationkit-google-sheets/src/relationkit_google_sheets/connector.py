@@ -21,10 +21,10 @@ from gspread.urls import DRIVE_FILES_API_V3_URL
 from relationkit.auth import google_credentials
 from relationkit.errors import ConfigError, InvalidValue, NotFound, SyncError
 from relationkit.google import call_with_retries, gspread_client, http_status
-from relationkit.models import FollowUpStatus
+from relationkit.models import Conflict, FollowUpStatus
 from relationkit.settings import Setting
 from relationkit.store.codec import fingerprint, to_jsonable
-from relationkit.sync import status
+from relationkit.sync import source_label, status
 from relationkit.sync.contract import (
     Change,
     Connector,
@@ -120,6 +120,7 @@ class _RowState:
     table: Table
     row: Row
     problems: dict[str, str] = field(default_factory=dict)  # field -> plain explanation
+    conflicts: list[str] = field(default_factory=list)  # the sync's open conflicts, explained
 
 
 class GoogleSheetsConnector(Connector):
@@ -531,7 +532,59 @@ class GoogleSheetsConnector(Connector):
         for name, why in state.problems.items():
             label = labels.get(name) or name.replace("_", " ")
             parts.append(f"{label[0].upper()}{label[1:]}: {why}" if label else why)
-        return "; ".join(parts)
+        return "; ".join(parts + state.conflicts)
+
+    def _note_conflicts(self, writes: Writes) -> None:
+        """Have the rows of customers with open sync conflicts say which value won and where
+        the other came from (:meth:`Workspace.conflicts`), and the cells of rows whose
+        conflicts were settled since lose that text. Rows added by this push wait for the
+        next sync (their row number is only known once inserted)."""
+        by_contact: dict[str, list[Conflict]] = {}
+        for conflict in self.workspace.conflicts():
+            if conflict.kind == Kind.CONTACT.value:
+                by_contact.setdefault(conflict.local_id, []).append(conflict)
+        contacts = self._tables.get("contacts")
+        added = {id(r) for rows in writes.new_rows.values() for r in rows}
+        for (kind, key), state in self._rows.items():
+            if kind != Kind.CONTACT or state.table is not contacts or id(state.row) in added:
+                continue
+            found = by_contact.get(key, [])
+            if found or state.conflicts:
+                # The newest few: a cell holds 50,000 characters at most.
+                state.conflicts = [self._conflict_text(c) for c in found[-_SHOWN_CONFLICTS:]]
+                if len(found) > _SHOWN_CONFLICTS:
+                    more = len(found) - _SHOWN_CONFLICTS
+                    state.conflicts.append(f"{more} more: `relationkit conflicts` lists them")
+                if state not in self._stale:
+                    self._stale.append(state)
+
+    def _conflict_text(self, conflict: Conflict) -> str:
+        """A conflict in the owner's words: which value is used, where the other came from,
+        and the commands that settle it."""
+
+        def where(source: str) -> str:
+            return "this sheet" if source == self.name else source_label(source)
+
+        label = self._columns.headers.get(conflict.field) or conflict.field.replace("_", " ")
+        kept, lost = where(conflict.kept_source), where(conflict.lost_source)
+        commands = (
+            f"`relationkit conflicts use-other {conflict.id}` keeps only the one from {lost}, "
+            f"`relationkit conflicts dismiss {conflict.id}` clears this note"
+        )
+        if conflict.both_kept:
+            return (
+                f"{label[0].upper()}{label[1:]}: changed in {kept} and in {lost} since the last "
+                f"sync, both are kept, the newer (from {kept}, {_when(conflict.kept_at)}) "
+                f"first. {commands}"
+            )
+        value = _shown(conflict.lost)
+        return (
+            f"{label[0].upper()}{label[1:]}: changed in {kept} and in {lost} since the last "
+            f"sync, the newer value (from {kept}, {_when(conflict.kept_at)}) is used "
+            f"and the one from {lost} is kept aside: “{value}”. "
+            f"`relationkit conflicts use-other {conflict.id}` uses it instead, "
+            f"`relationkit conflicts dismiss {conflict.id}` clears this note"
+        )
 
     # -- push ------------------------------------------------------------------------------------
 
@@ -638,13 +691,14 @@ class GoogleSheetsConnector(Connector):
         if self._annotated:
             return
         self._annotated = True
+        self._note_conflicts(writes)
         for table, row, col, value in self._tidy:
             writes.cell(table, row, col, value)
         for state in self._stale:
             col = state.table.problems_col
-            if col is None:
-                continue
             message = self._problem_text(state)
+            if col is None or message == text(state.row.get(col)):
+                continue
             writes.cell(state.table, state.row, col, message)
             writes.note(state.table, state.row, col, message)
 
@@ -672,7 +726,7 @@ class GoogleSheetsConnector(Connector):
         Only after a real sync whose pull was applied (its cursor saved): a dry run or a failed
         sync writes nothing.
         """
-        if self._annotated or not (self._stale or self._tidy) or not self._state:
+        if self._annotated or not self._state:
             return
         with self.workspace.transaction() as conn:
             applied = status.load_state(conn, self.name) == self._state
@@ -680,6 +734,8 @@ class GoogleSheetsConnector(Connector):
             return
         writes = Writes()
         self._annotate(writes)
+        if not writes:
+            return
         try:
             writes.send(self.http, self.spreadsheet_id, self._sheet_ids(writes))
         except (SyncError, APIError) as exc:
@@ -689,6 +745,24 @@ class GoogleSheetsConnector(Connector):
 
 
 _NAME_FIELDS = {"name", "given_name", "family_name"}  # column targets (importers.map_headers)
+_SHOWN_CHARS = 80  # of a value set aside, in a Problems cell
+_SHOWN_CONFLICTS = 3  # per row, the newest
+
+
+def _when(at: datetime) -> str:
+    return f"{at.day} {at:%b %H:%M} UTC"
+
+
+def _shown(value: Any) -> str:
+    """A JSON-form value as a short text for a Problems cell."""
+    if isinstance(value, list):
+        shown = ", ".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        shown = ", ".join(str(v) for v in value.values() if v)
+    else:
+        shown = "" if value is None else str(value)
+    shown = " ".join(shown.split())
+    return shown if len(shown) <= _SHOWN_CHARS else shown[: _SHOWN_CHARS - 1] + "…"
 
 
 def _no_id_column(title: str) -> str:

@@ -70,6 +70,8 @@ SHEET_FIELDS = frozenset(
      "custom"}
 )  # fmt: skip
 OVERLAID = frozenset({"address", "consent", "custom"})
+# The sync's own columns: never a customer's field (not even a custom one).
+_OWN_COLUMNS = frozenset({"id", "problems"})
 
 
 @dataclass
@@ -90,6 +92,8 @@ class ContactColumns:
         taken: set[str] = set()
         for index in sorted(table.columns):
             target = table.columns[index]
+            if target in _OWN_COLUMNS:
+                continue
             header = table.header[index] if index < len(table.header) else ""
             name, part = _field_of(target)
             key = f"{name}:{part}"
