@@ -92,3 +92,6 @@ def test_history_shows_both_values_of_every_differing_field(cli: CliRunnerOnDb) 
     assert "1979-03-14 from Ann Lee" in birthday and "1980-05-02 from Anne Lee" in birthday
     assert "bought a hat from Anne Lee" in merged_part
     assert "Merged" not in cli("contacts", "show", ann).stdout.split("Last touch")[-1]
+    cli("unmerge", anne)
+    split_off = cli("contacts", "show", anne, "--history").stdout
+    assert f"Anne Lee ({anne}) merged into Ann Lee ({ann}) by you, cli, undone" in split_off

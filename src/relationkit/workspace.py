@@ -926,10 +926,13 @@ class Workspace:
             return merge_records.load(conn, since=since, automatic=automatic)
 
     def merge_history(self, ref: str | Contact) -> list[MergeRecord]:
-        """The merges that made this contact what it is (it survived them), oldest first."""
+        """The merges this contact took part in (it survived them, or was merged away and
+        split off again), oldest first."""
         contact_id = self._contact_id(ref)
         with self.transaction() as conn:
-            return merge_records.load(conn, survivor_id=contact_id)
+            found = merge_records.load(conn, survivor_id=contact_id)
+            found += merge_records.load(conn, absorbed_id=contact_id)
+        return sorted(found, key=lambda m: (m.at, m.id))
 
     def unmerge(self, ref: str | Contact) -> Unmerged:
         """Split a merge back into the two contacts it came from.
