@@ -44,6 +44,7 @@ BOTH_BACKENDS = frozenset(
         "test_playbook_digest",
         "test_cli",
         "test_migrations",
+        "test_unmerge",
     }
 )
 _databases = itertools.count()

@@ -48,6 +48,7 @@ from .errors import (
 )
 from .files import write_atomically
 from .importers import ImportReport, import_contacts_csv, import_purchases_csv
+from .merges import MergeRecord, differences
 from .models import Conflict, Contact, FamilyMember, InteractionKind
 from .parsing import contact_from_fields, parse_amount, parse_date
 from .plugins import PluginManager, connector_classes, get_plugin_manager, plugin_info
@@ -381,8 +382,8 @@ def contacts_list(
 @click.option(
     "--history",
     is_flag=True,
-    help="Also every purchase and interaction, who last set each field, and the sync's conflicts "
-    "with the values they set aside.",
+    help="Also every purchase and interaction, who last set each field, the sync's conflicts "
+    "with the values they set aside, and what merges brought (both values of every field).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
@@ -459,6 +460,7 @@ def contacts_show(obj: CliContext, ref: str, history: bool, as_json: bool) -> No
         )
     if history:
         _print_history(ws, contact, settled)
+        _print_merge_history(ws.merge_history(contact))
 
 
 def _print_history(ws: Workspace, contact: Contact, settled: Sequence[Conflict]) -> None:
@@ -470,6 +472,40 @@ def _print_history(ws: Workspace, contact: Contact, settled: Sequence[Conflict])
     )
     if settled:
         _print_table(_CONFLICT_COLUMNS, _conflict_rows(ws, settled), title="Conflicts")
+
+
+def _print_merge_history(found: Sequence[MergeRecord]) -> None:
+    """The "Merged" part of ``contacts show --history``: for each merge into this contact,
+    every field the two held differently, both values and where each came from."""
+    if not found:
+        return
+    click.echo("Merged")
+    for merge in found:
+        how = "automatically" if merge.automatic else "by you"
+        undone = f", undone {merge.undone_at:%Y-%m-%d}" if merge.undone_at else ""
+        kept = merge.survivor.name if merge.survivor else merge.survivor_id
+        click.echo(
+            f"  {merge.at.astimezone():%Y-%m-%d %H:%M} {merge.absorbed.name} "
+            f"({merge.absorbed_id}) merged into {kept} ({merge.survivor_id}) {how}, "
+            f"{merge.source or 'unknown'}{undone}"
+        )
+        for diff in differences(merge):
+            mark = {"survivor": " (kept)", "absorbed": "", "both": " (both kept)"}
+            own = "" if diff.survivor is None else f"{_shown(diff.survivor)} from {kept}"
+            theirs = f"{_shown(diff.absorbed)} from {merge.absorbed.name}"
+            if diff.kept == "absorbed":
+                theirs += " (kept)"
+            elif own:
+                own += mark[diff.kept]
+            click.echo(f"    {diff.field}: {' / '.join(p for p in (own, theirs) if p)}")
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, list):
+        return "; ".join(_shown(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_shown(v)}" for k, v in value.items() if v not in (None, ""))
+    return str(value).replace("\n", " ⏎ ")
 
 
 def _family_member(member: FamilyMember) -> str:
@@ -831,9 +867,74 @@ def merge(obj: CliContext, a: str, b: str) -> None:
     """Merge contacts A and B into one (ids, emails or phones); nothing is lost."""
     ws = obj.workspace()
     first, second = ws.get_contact(a), ws.get_contact(b)
-    survivor = ws.merge(first, second)
+    survivor = ws.merge(first, second, source="cli")
     absorbed = second if survivor.id == first.id else first
     click.echo(f"Merged {_ref_label(absorbed)} into {_ref_label(survivor)}")
+    click.echo(f"  (`relationkit unmerge {absorbed.id}` splits them again)")
+
+
+@main.command()
+@click.argument("contact")
+@click.pass_obj
+def unmerge(obj: CliContext, contact: str) -> None:
+    """Split a merge: CONTACT is the merged-away id (or the survivor: its latest merge).
+
+    Both come back with their own fields, purchases, interactions, follow-ups and tool links;
+    edits made since the merge stay on the survivor; the next sync corrects the tools.
+    """
+    done = obj.workspace().unmerge(contact)
+    click.echo(f"Split {_ref_label(done.restored)} from {_ref_label(done.survivor)}")
+    click.echo("  The next `relationkit sync` corrects both in your tools.")
+
+
+@main.command("merges")
+@click.option("--since", callback=_since, help="Only since a date, a time or 30m, 2h, 3d, 1w.")
+@click.option("--auto", "auto", is_flag=True, help="Only the merges made automatically.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def merges_(obj: CliContext, since: datetime | None, auto: bool, as_json: bool) -> None:
+    """List merges, newest first: who, when, by whom, and how to undo each."""
+    found = obj.workspace().merges(since=since, automatic=True if auto else None)[::-1]
+    if as_json:
+        _print_json([_merge_json(m) for m in found])
+        return
+    if not found:
+        click.echo("No merges.")
+        return
+    _print_table(
+        ("When", "Kept", "Merged into it", "How", "Undo"),
+        [
+            (
+                f"{m.at.astimezone():%Y-%m-%d %H:%M}",
+                f"{(m.merged or m.survivor or m.absorbed).name} ({m.survivor_id})",
+                f"{m.absorbed.name} ({m.absorbed_id})",
+                f"{'automatic' if m.automatic else 'by you'}, {m.source or 'unknown'}",
+                _undo_hint(m),
+            )
+            for m in found
+        ],
+    )
+
+
+def _undo_hint(merge: MergeRecord) -> str:
+    if merge.undone_at is not None:
+        return f"undone {merge.undone_at.astimezone():%Y-%m-%d}"
+    if merge.moved is None:
+        return "cannot (merged before merges were recorded in full)"
+    return f"relationkit unmerge {merge.absorbed_id}"
+
+
+def _merge_json(merge: MergeRecord) -> dict[str, Any]:
+    return {
+        "id": merge.id,
+        "at": merge.at,
+        "survivor_id": merge.survivor_id,
+        "absorbed_id": merge.absorbed_id,
+        "source": merge.source,
+        "automatic": merge.automatic,
+        "can_undo": merge.can_undo,
+        "undone_at": merge.undone_at,
+    }
 
 
 @main.command("not-duplicate")

@@ -27,9 +27,12 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from . import identity
+from . import merges as merge_records
 from .config import Config, load_config
 from .errors import ConcurrentChange, InvalidValue, NotFound
+from .identity import unmerge as unmerging
 from .identity.keys import Key
+from .merges import MergeRecord, Moved, Unmerged
 from .models import (
     CONTACT_FIELDS,
     Channel,
@@ -886,11 +889,16 @@ class Workspace:
         with self.transaction() as conn:
             self._decide(conn, self._contact_id(a), self._contact_id(b), "not_duplicate")
 
-    def merge(self, a: str | Contact, b: str | Contact) -> Contact:
+    def merge(
+        self, a: str | Contact, b: str | Contact, *, source: str = "api", automatic: bool = False
+    ) -> Contact:
         """Merge two contacts into one, losing nothing; returns the surviving contact.
 
         Emails, phones and tags are united, notes joined, history re-pointed, source references
-        kept, and the absorbed contact's id keeps leading to the survivor.
+        kept, and the absorbed contact's id keeps leading to the survivor. The merge is
+        recorded (:meth:`merges`) with ``source`` (who asked: ``api``, ``cli``, an importer or a
+        connector) and ``automatic`` (made without the owner deciding it), and can be undone
+        with :meth:`unmerge`. This is the one place contacts are merged.
         """
         with self.transaction() as conn:
             self._claim_writes(conn)
@@ -898,10 +906,14 @@ class Workspace:
             if first.id == second.id:
                 raise InvalidValue("contact", first.id, "cannot merge a contact with itself")
             survivor, absorbed = identity.choose_survivor(first, second)
-            snapshot = contact_to_dict(absorbed)
-            merged = identity.merge_contacts(survivor, absorbed)
+            at = utcnow()
+            merged = identity.merge_contacts(survivor, absorbed, at=at)
+            moved = self._moved_by_merge(conn, absorbed.id, merged.id)
+            merge_records.record(
+                conn, survivor, absorbed, merged, moved, at=at, source=source, automatic=automatic
+            )
             absorbed.merged_into = merged.id
-            absorbed.updated_at = utcnow()
+            absorbed.updated_at = at
             self._write(absorbed, created=False, changed=[], conn=conn)
             conn.execute(
                 update(t.contact_keys)
@@ -909,51 +921,179 @@ class Workspace:
                 .values(contact_id=merged.id)
             )
             self._write(merged, created=False, changed=[], conn=conn)  # contacts_merged says it
-            for column in (
-                t.purchases.c.contact_id,
-                t.interactions.c.contact_id,
-                t.sync_items.c.local_id,
-            ):
-                conn.execute(
-                    update(column.table)
-                    .where(column == absorbed.id)
-                    .values({column.name: merged.id})
-                )
-            self._repoint_followups(conn, absorbed.id, merged.id)
+            self._move_records(conn, moved, merged.id)
             conn.execute(
                 update(t.conflicts)
                 .where(t.conflicts.c.local_id == absorbed.id)
                 .values(local_id=merged.id)
             )
             conn.execute(
-                insert(t.merges).values(
-                    survivor_id=merged.id, absorbed_id=absorbed.id, at=utcnow(), absorbed=snapshot
-                )
+                update(t.sync_items)
+                .where(t.sync_items.c.local_id == absorbed.id)
+                .values(local_id=merged.id)
             )
             self._decide(conn, merged.id, absorbed.id, "merged")
             self._emit("contacts_merged", survivor=merged, absorbed_id=absorbed.id)
         return merged
 
-    def _repoint_followups(self, conn: Connection, old: str, new: str) -> None:
-        """Move follow-ups to the survivor; one it already has for the same reason stays put."""
+    def _moved_by_merge(self, conn: Connection, old: str, new: str) -> Moved:
+        """What merging contact ``old`` into ``new`` moves (follow-ups the survivor already has
+        for the same reason stay put)."""
         survivor_keys = {
             (r.rule, r.key)
             for r in conn.execute(
                 select(t.followups.c.rule, t.followups.c.key).where(t.followups.c.contact_id == new)
             )
         }
-        movable = [
-            r.id
-            for r in conn.execute(
-                select(t.followups.c.id, t.followups.c.rule, t.followups.c.key).where(
-                    t.followups.c.contact_id == old
+        k, s = t.contact_keys.c, t.sync_items.c
+        return Moved(
+            purchases=list(
+                conn.scalars(select(t.purchases.c.id).where(t.purchases.c.contact_id == old))
+            ),
+            interactions=list(
+                conn.scalars(select(t.interactions.c.id).where(t.interactions.c.contact_id == old))
+            ),
+            followups=[
+                r.id
+                for r in conn.execute(
+                    select(t.followups.c.id, t.followups.c.rule, t.followups.c.key).where(
+                        t.followups.c.contact_id == old
+                    )
                 )
+                if (r.rule, r.key) not in survivor_keys
+            ],
+            keys=[
+                (r.kind, r.value)
+                for r in conn.execute(select(k.kind, k.value).where(k.contact_id == old))
+            ],
+            links=[
+                (r.connector, r.kind, r.external_id)
+                for r in conn.execute(
+                    select(s.connector, s.kind, s.external_id).where(s.local_id == old)
+                )
+            ],
+        )
+
+    def _move_records(self, conn: Connection, moved: Moved, to: str) -> None:
+        """Give the purchases, interactions and follow-ups in ``moved`` to contact ``to``."""
+        for table, ids in (
+            (t.purchases, moved.purchases),
+            (t.interactions, moved.interactions),
+            (t.followups, moved.followups),
+        ):
+            for start in range(0, len(ids), _CHUNK):
+                part = ids[start : start + _CHUNK]
+                conn.execute(update(table).where(table.c.id.in_(part)).values(contact_id=to))
+
+    def merges(
+        self, *, since: datetime | None = None, automatic: bool | None = None
+    ) -> list[MergeRecord]:
+        """Every merge recorded, oldest first: since a moment, only the automatic ones
+        (``automatic=True``) or only the owner's (``False``)."""
+        with self.transaction() as conn:
+            return merge_records.load(conn, since=since, automatic=automatic)
+
+    def merge_history(self, ref: str | Contact) -> list[MergeRecord]:
+        """The merges this contact took part in (it survived them, or was merged away and
+        split off again), oldest first."""
+        contact_id = self._contact_id(ref)
+        with self.transaction() as conn:
+            found = merge_records.load(conn, survivor_id=contact_id)
+            found += merge_records.load(conn, absorbed_id=contact_id)
+        return sorted(found, key=lambda m: (m.at, m.id))
+
+    def unmerge(self, ref: str | Contact) -> Unmerged:
+        """Split a merge back into the two contacts it came from.
+
+        ``ref`` is the absorbed contact's id (that merge is undone) or the survivor (its most
+        recent merge not undone). The absorbed contact comes back with its own fields, identity
+        keys, purchases, interactions, follow-ups and tool links as they were; the survivor
+        keeps what changed since the merge but what came from the other (see
+        :mod:`relationkit.identity.unmerge`). The records of both in the tools are corrected by
+        the next sync. The pair is then remembered as two different people.
+
+        Raises :class:`~relationkit.errors.NotFound` when no merge made this contact and
+        :class:`~relationkit.errors.InvalidValue` for a merge that cannot be undone (made before
+        merges were recorded in full, or its survivor merged into another contact since).
+        """
+        with self.transaction() as conn:
+            record = self._merge_to_undo(conn, ref)
+            assert record.moved and record.survivor and record.merged  # can_undo checked
+            current = self._load(conn, record.survivor_id)
+            if current is None or current.merged_into:
+                raise InvalidValue(
+                    "contact",
+                    record.survivor_id,
+                    f"was merged into {current.merged_into if current else 'nothing'} since; "
+                    "unmerge that first",
+                )
+            at = utcnow()
+            survivor = unmerging.split_survivor(
+                current, record.survivor, record.absorbed, record.merged, at=at
             )
-            if (r.rule, r.key) not in survivor_keys
-        ]
-        if movable:
+            restored = unmerging.restore_absorbed(record.absorbed, record.merged, at=at)
+            moved = record.moved
+            self._give_back_keys(conn, moved.keys, survivor.id, restored.id)
+            self._store_many(
+                conn,
+                [survivor, restored],
+                set(),
+                {
+                    survivor.id: _changed(current, survivor),
+                    restored.id: list(CONTACT_FIELDS),
+                },
+            )
+            for start in range(0, len(moved.followups), _CHUNK):
+                part = moved.followups[start : start + _CHUNK]
+                conn.execute(
+                    update(t.followups)
+                    .where(t.followups.c.id.in_(part), t.followups.c.contact_id == survivor.id)
+                    .values(contact_id=restored.id)
+                )
+            self._move_records(
+                conn,
+                Moved(purchases=moved.purchases, interactions=moved.interactions),
+                restored.id,
+            )
+            self._relink(conn, moved.links, survivor.id, restored.id)
+            self._decide(conn, survivor.id, restored.id, "not_duplicate")
+            merge_records.mark_undone(conn, record.id, at)
+        return Unmerged(survivor, restored, record)
+
+    def _merge_to_undo(self, conn: Connection, ref: str | Contact) -> MergeRecord:
+        raw = ref.id if isinstance(ref, Contact) else ref
+        found = [r for r in merge_records.load(conn, absorbed_id=raw) if r.undone_at is None]
+        if not found:
+            contact = self.get_contact(ref)
+            found = [
+                r for r in merge_records.load(conn, survivor_id=contact.id) if r.undone_at is None
+            ]
+        if not found:
+            raise NotFound(f"no merge to undo for {raw!r}: it was not made by a merge")
+        record = found[-1]
+        if record.moved is None:
+            raise InvalidValue(
+                "contact",
+                record.absorbed_id,
+                f"was merged on {record.at:%Y-%m-%d}, before relationkit recorded merges in "
+                "full: it cannot be unmerged",
+            )
+        return record
+
+    def _give_back_keys(
+        self, conn: Connection, keys: list[tuple[str, str]], survivor: str, restored: str
+    ) -> None:
+        """The identity keys the merge moved, back to the restored contact (those the survivor
+        still holds; one another contact took since stays with it)."""
+        k = t.contact_keys.c
+        owners = owners_of_keys(conn, keys)
+        back = [key for key in keys if owners.get(key) == survivor]
+        if back:
             conn.execute(
-                update(t.followups).where(t.followups.c.id.in_(movable)).values(contact_id=new)
+                update(t.contact_keys)
+                .where(k.kind == bindparam("k"), k.value == bindparam("v"))
+                .values(contact_id=restored),
+                [{"k": kind, "v": value} for kind, value in back],
             )
 
     # -- conflicts the sync settled ----------------------------------------------------------------
@@ -1019,6 +1159,25 @@ class Workspace:
                 )
         if contact.set(conflict.field, value, source=source):
             self._write(contact, created=False, changed=[conflict.field], conn=conn)
+
+    def _relink(
+        self, conn: Connection, links: list[tuple[str, str, str]], survivor: str, restored: str
+    ) -> None:
+        """Link the restored contact's records in the tools to it again, with an empty local
+        base so the next sync writes them whole (its id and its own values)."""
+        from .sync import status
+        from .sync.contract import Kind
+
+        by_connector: dict[str, list[tuple[Kind, str]]] = {}
+        for connector, kind, external_id in links:
+            by_connector.setdefault(connector, []).append((Kind(kind), external_id))
+        for connector, keys in by_connector.items():
+            rows = [
+                s for s in status.load(conn, connector, keys).values() if s.local_id == survivor
+            ]
+            for row in rows:
+                row.local_id, row.local = restored, {}
+            status.save_many(conn, rows)
 
     # -- follow-ups ------------------------------------------------------------------------------
 
@@ -1279,6 +1438,10 @@ def _ref_keys(ref: str, region: str) -> list[tuple[str, str]]:
         except InvalidValue:
             continue
     return keys
+
+
+def _changed(before: Contact, after: Contact) -> list[str]:
+    return [name for name in CONTACT_FIELDS if getattr(before, name) != getattr(after, name)]
 
 
 def _absorb_draft(

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from gcontacts_support import PeopleRemote, member_of
+from gcontacts_support import PeopleRemote, member_of, owner_fields
 
 from relationkit.connectors.memory import SimulatedCrash
 from relationkit.errors import SafetyGuardTripped
@@ -752,3 +752,59 @@ def test_a_phone_contact_on_a_partners_number_stays_its_own_person(
     assert "birthdays" not in ivan_in_google
     assert [n["displayName"] for n in ivan_in_google["names"]] == ["Ivan Petrov"]
     assert len(by_email(google_emulator, "hannah@example.com")) == 1
+
+
+@pytest.mark.parametrize("propagate", [False, True])
+def test_after_an_unmerge_and_a_sync_both_people_are_in_google_with_their_own_data(
+    ws: Workspace, google_emulator: GoogleEmulator, remote: PeopleRemote, gsync: Any, propagate
+) -> None:
+    """Two customers merged by mistake, synced (Google then holds the merged person), split."""
+    settings = {"propagate_deletes": propagate}
+    ann_ext = remote.add(
+        None, {"display_name": "Ann Lee", "emails": ["ann@example.com"], "notes": "tea"}
+    )
+    bob_ext = remote.add(
+        None,
+        {
+            "display_name": "Bob Day",
+            "emails": ["bob@example.com"],
+            "phones": ["+14155550177"],
+            "company": "Day & Co",
+        },
+    )
+    gsync(settings)
+    ann, bob = ws.get_contact("ann@example.com"), ws.get_contact("bob@example.com")
+    ws.merge(ann, bob)
+    assert gsync(settings).ok
+    merged_in_google = by_email(google_emulator, "ann@example.com")
+    assert any("bob@example.com" in owner_fields(p)["emails"] for p in merged_in_google)
+
+    ws.unmerge(bob.id)
+    report = gsync(settings)
+
+    assert report.ok, report.messages
+    people = {p["resourceName"]: p for p in google_emulator.people.contacts()}
+    by_id = {
+        d["value"]: owner_fields(p)
+        for p in people.values()
+        for d in p.get("clientData", [])
+        if d["key"] == "relationkit_id"
+    }
+    assert set(by_id) == {ann.id, bob.id}
+    assert by_id[ann.id]["emails"] == ["ann@example.com"]
+    assert by_id[ann.id]["notes"] == "tea"
+    assert (by_id[ann.id]["phones"], by_id[ann.id]["company"]) == ([], "")
+    assert by_id[bob.id]["emails"] == ["bob@example.com"]
+    assert (by_id[bob.id]["company"], by_id[bob.id]["notes"]) == ("Day & Co", "")
+    assert len(by_id[bob.id]["phones"]) == 1
+    assert [owner_fields(people[ann_ext])["display_name"]] == ["Ann Lee"]
+    if not propagate:  # each kept their own Google contact
+        assert by_id == {
+            ann.id: owner_fields(people[ann_ext]),
+            bob.id: owner_fields(people[bob_ext]),
+        }
+    assert len(people) == 2
+    again = gsync(settings)  # settled: nothing more to write
+    assert again.ok, again.messages
+    assert (counts(again).pushed_created, counts(again).pushed_updated) == (0, 0)
+    assert ws.get_contact("bob@example.com").id == bob.id

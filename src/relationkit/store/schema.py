@@ -166,6 +166,14 @@ merges = Table(
     Column("absorbed_id", ID, nullable=False, index=True),
     Column("at", WHEN, nullable=False),
     Column("absorbed", JSON, nullable=False),  # the absorbed contact as it was, for the record
+    # Since revision 0004 (NULL before: such a merge cannot be undone): the survivor as it was,
+    # the merged contact as the merge left it, and what moved (relationkit.merges.Moved).
+    Column("survivor", JSON, nullable=True),
+    Column("merged", JSON, nullable=True),
+    Column("moved", JSON, nullable=True),
+    Column("source", String(60), nullable=False, default=""),  # api, cli, import, a connector
+    Column("automatic", Boolean, nullable=False, default=False),  # not decided by the owner
+    Column("undone_at", WHEN, nullable=True),  # unmerged
 )
 
 # Sync engine state: one row of opaque state per connector and key (sync tokens, cursors).

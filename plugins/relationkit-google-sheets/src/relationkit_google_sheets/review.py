@@ -65,7 +65,7 @@ def review(
             continue
         try:
             if decision in MERGE:
-                ws.merge(*pair)
+                ws.merge(*pair, source="google_sheets review")
                 done.merged += 1
             elif decision in DIFFERENT:
                 ws.not_duplicate(*pair)
