@@ -11,8 +11,8 @@ each with an open follow-up. A fault is injected at the k-th call of one write o
   follow-up completed, then the sync that writes those updates.
 
 Faults: a reply lost after Google made the write (``lose_reply``), a connection dropped before
-it (``drop``), 429, 503, a 500 on every try (the sync must fail and say what to do), and the
-owner editing another field of a customer in that tool just before the write (update phase).
+it (``drop``), a connection that never answers (``stall``, cut off by the request timeout, 1 s
+here), 429, 503, a 500 on every try (the sync must fail and say what to do), and the owner editing another field of a customer in that tool just before the write (update phase).
 After the faulted sync come two plain syncs; then each tool is read as its owner sees it.
 Follows the benchmarks/harness.py interface (``run(quick) -> list[Measure]``).
 """
@@ -37,7 +37,7 @@ from harness import Measure
 
 import relationkit
 from relationkit.config import Config
-from relationkit.google import EMULATOR_ENV, RETRY_ATTEMPTS_ENV
+from relationkit.google import EMULATOR_ENV, RETRY_ATTEMPTS_ENV, TIMEOUT_ENV
 from relationkit.models import FollowUp
 from relationkit.sync import sync_workspace
 from relationkit.sync.report import SyncReport
@@ -51,14 +51,13 @@ changes a push, so each write is made several times) and N customers with an ope
 each; one fault at the k-th call of one write: in the first sync ("create": every customer and
 follow-up created in every tool) or in the sync after every company was edited and every
 follow-up completed ("update"). Faults: a reply lost after Google made the write, a connection
-dropped before it, 429, 503, a 500 on every try, and the owner editing another field of a
+dropped before it, a connection that never answers (cut off by a 1 s request timeout), 429, 503, a 500 on every try, and the owner editing another field of a
 customer in that tool just before the write. Then two plain syncs, and every tool is read as
 its owner sees it. Duplicates: records of one customer or follow-up beyond the first in any tool
 (and a second label or calendar); lost edits: a company, completion or owner's edit missing
 anywhere. A failed sync must say what to do ("run the sync again", "the next sync").
-Not covered here: a stalled connection (no request timeout setting in this branch: that is the
-timeouts work) and a revoked sign-in (the emulator's anonymous test sign-in cannot be revoked;
-the sign-in work covers it).
+Not covered here: a revoked sign-in (the emulator's anonymous test sign-in cannot be revoked;
+tests/test_auth.py covers it through the CLI).
 """
 MISSED = """
 The notes name the scenarios. A reply lost after `calendars.insert` (made once, by the first
@@ -90,6 +89,7 @@ UPDATES = [
 FAULTS: dict[str, dict[str, Any]] = {
     "lost reply": {"lose_reply": True},
     "dropped": {"drop": True},
+    "stalled": {"stall": True},
     "429": {"status": 429, "retry_after": 0},
     "503": {"status": 503, "retry_after": 0},
     "500 every try": {"status": 500, "retry_after": 0, "times": ATTEMPTS},
@@ -317,6 +317,7 @@ def scenarios(quick: bool) -> list[tuple[str, str, str, str, int]]:
 
 def run(quick: bool = False) -> list[Measure]:
     os.environ[RETRY_ATTEMPTS_ENV] = str(ATTEMPTS)
+    os.environ[TIMEOUT_ENV] = "1"  # a stalled call is cut off after a second
     n = 12 if quick else 30
     outcomes = [scenario(n, *s) for s in scenarios(quick)]
     fired = [o for o in outcomes if o.fired]
