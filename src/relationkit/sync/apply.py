@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from ..identity.change import identity_keys, name_of, names_agree, someone_else
 from . import status
 from .conflicts import Merge, Stamp, merge_fields
+from .join import joined_values
 from .contract import Connector, Kind, PullResult, RemoteItem
 from .local import Adopted, LocalSide
 from .push import propagates_deletes
@@ -18,6 +20,14 @@ from .report import Problem, SyncReport
 log = logging.getLogger("relationkit.sync")
 
 _KIND_ORDER = {Kind.CONTACT: 0, Kind.FOLLOWUP: 1, Kind.PURCHASE: 2, Kind.INTERACTION: 3}
+SOMEONE_ELSE = (
+    "is held: it now reads as another person than the customer of its relationkit id "
+    "(name, email and phone all changed); nothing from it was applied"
+)
+MOVED = (
+    "is held: it now holds another customer's name, email or phone (were some columns sorted "
+    "without the others?); nothing from it was applied"
+)
 
 
 class PullApplier:
@@ -46,6 +56,7 @@ class PullApplier:
         self._quiet: set[tuple[Kind, str]] = set()  # items as they were: skipped unread
         self._contact_links: dict[str, str] | None = None
         self._created: dict[tuple[Kind, str], Adopted] = {}  # new records created up front
+        self._held: dict[tuple[Kind, str], str] = {}  # records held for review, and why
 
     @property
     def contact_links(self) -> dict[str, str]:
@@ -89,6 +100,7 @@ class PullApplier:
         if full:
             wanted += [k for k, link in links.items() if k not in seen and not link.removed]
         self.statuses = status.load(self.conn, self.name, wanted)
+        self._held = self._someone_else(items)
         self._created = self._create_unmatched(items, links)
         for item in sorted(items, key=lambda i: _KIND_ORDER.get(i.kind, 9)):
             self._item(item)
@@ -173,8 +185,60 @@ class PullApplier:
             return
         if known is None:
             self._adopt(item, self.sides[item.kind])
+        elif (item.kind, item.external_id) in self._held and not known.removed:
+            self._hold(item, self._held[(item.kind, item.external_id)])
         else:
             self._update(item, self.sides[item.kind], known)
+
+    def _someone_else(self, items: list[RemoteItem]) -> dict[tuple[Kind, str], str]:
+        """The known contacts whose record now reads as another person than the one relationkit
+        last synced there (compared with the remote base): renamed with none of their emails
+        and phones left, or holding the name or a key another changed record had (columns
+        sorted without the rest of the rows). Held, never applied: a row is a person, not an id.
+        """
+        changed = [
+            (item, known)
+            for item in items
+            if item.kind == Kind.CONTACT
+            and not item.deleted
+            and (known := self.statuses.get((item.kind, item.external_id))) is not None
+            and not known.removed
+            and known.remote
+            and item.etag != known.etag
+        ]
+        renamed = [(i, k) for i, k in changed if not names_agree(k.remote, i.fields)]
+        if not renamed:
+            return {}
+        owners: dict[object, set[str]] = {}  # a base name or key -> external ids that had it
+        for _, known in changed:
+            for mark in {name_of(known.remote), *identity_keys(known.remote)} - {("", "", "")}:
+                owners.setdefault(mark, set()).add(known.external_id)
+        held = {}
+        for item, known in renamed:
+            marks = {name_of(item.fields), *identity_keys(item.fields)}
+            moved = any(owners.get(mark, set()) - {item.external_id} for mark in marks)
+            if moved or someone_else(known.remote, item.fields):
+                held[(item.kind, item.external_id)] = MOVED if moved else SOMEONE_ELSE
+        moved_count = sum(why == MOVED for why in held.values())
+        if moved_count > 1:
+            self.report.note(
+                f"{self.name}: {moved_count} records now hold other customers' names, emails or "
+                "phones, as after sorting some columns without the others; they are held and "
+                "nothing from them was applied: undo the sort, then sync again"
+            )
+        return held
+
+    def _hold(self, item: RemoteItem, why: str) -> None:
+        """Leave a record that now reads as someone else as it is, here and in every tool: its
+        status row is kept (it is checked again on every sync until the owner fixes it) and
+        nothing is pushed to it in this run."""
+        self.counts.needs_review += 1
+        self.report.held.add((self.name, item.kind, item.external_id))
+        self.report.problems.append(
+            Problem(self.name, item.kind, item.external_id, "identity", why)
+        )
+        log.info("%s: %s %s held for review", self.name, item.kind, item.external_id)
+        self.connector.held(item, why)
 
     def _removed(self, known: status.Status, *, deleted: bool = False) -> None:
         """Gone remotely: marked (the next sync will not re-create it). A contact the remote
@@ -253,7 +317,15 @@ class PullApplier:
             record, action = adopted.record, adopted.action
             self.counts.needs_review += adopted.review
             self.counts.merged += action == "matched"
-        merge = self._merge(item, side, record, {}, {}, empty_is_unknown=action != "linked")
+        merge = self._merge(
+            item,
+            side,
+            record,
+            {},
+            {},
+            empty_is_unknown=action != "linked",
+            join=action == "matched",
+        )
         self._count(
             merge,
             "created" if action == "created" else "updated" if merge.to_local else "unchanged",
@@ -281,12 +353,18 @@ class PullApplier:
         *,
         empty_is_unknown: bool = False,
         local_since: datetime | None = None,
+        join: bool = False,
     ) -> Merge:
+        """Merge the item's fields into ``record`` against the bases; with ``join`` (a new record
+        matched to a known one: two records of one person), notes, lists and custom fields are
+        joined first (:func:`joined_values`), and the remote keeps what was typed there."""
         carried = [n for n in side.carried(self.connector) if n in item.fields]
         mergeable = {n: item.fields[n] for n in carried if n in side.appliable}
+        joined = joined_values(side.values(record, mergeable), mergeable) if join else {}
+        rest = {n: v for n, v in mergeable.items() if n not in joined}
         merge = merge_fields(
-            local=side.values(record, mergeable),
-            remote=mergeable,
+            local=side.values(record, rest),
+            remote=rest,
             local_base=local_base,
             remote_base=remote_base,
             local_stamp=lambda name: side.stamp(record, name),
@@ -294,6 +372,9 @@ class PullApplier:
             empty_is_unknown=empty_is_unknown,
             local_since=local_since,
         )
+        for name, value in joined.items():
+            merge.to_local[name] = merge.local_base[name] = value
+            merge.remote_base[name] = mergeable[name]
         for name in carried:
             if name not in side.appliable:
                 # Not settable from outside (a follow-up's title): the remote keeps its value and
@@ -320,8 +401,9 @@ class PullApplier:
         if item.local_id != record.id and not self.connector.read_only:
             # The remote record does not carry this id (typed in there, or carrying a merged-away
             # id): with no local base every field counts as unsent, so the push rewrites the
-            # whole record, id included, even if this run dies before pushing.
-            known.local = {}
+            # whole record, id included, even if this run dies before pushing. A record typed
+            # there keeps what was typed where relationkit holds something else (status.TYPED).
+            known.local = {} if item.local_id else {status.TYPED: True}
         self._dirty[(known.kind, known.external_id)] = known
         self.statuses[(known.kind, known.external_id)] = known
         side.linked(record, self.name, known.external_id, known.etag)
