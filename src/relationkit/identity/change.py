@@ -92,7 +92,6 @@ def _alike(x: str, y: str) -> bool:
     if x == y:
         return True
     short, long = sorted((x, y), key=len)
-    if len(short) == 1 or len(short) >= _PREFIX:
-        if long.startswith(short):
-            return True  # an initial, or a short form
+    if (len(short) == 1 or len(short) >= _PREFIX) and long.startswith(short):
+        return True  # an initial, or a short form
     return JaroWinkler.normalized_similarity(x, y) >= NAME_SAME

@@ -11,8 +11,8 @@ from sqlalchemy import Connection
 from ..identity.change import identity_keys, name_of, names_agree, someone_else
 from . import status
 from .conflicts import Merge, Stamp, merge_fields
-from .join import joined_values
 from .contract import Connector, Kind, PullResult, RemoteItem
+from .join import joined_values
 from .local import Adopted, LocalSide
 from .push import propagates_deletes
 from .report import Problem, SyncReport
