@@ -125,7 +125,7 @@ def test_two_rows_with_one_id_are_held(ws, remote: SheetRemote, ssync, google_em
     google_emulator.sheets.insert_rows(remote.sid, "Contacts", number + 1, [copy])
     remote.type(number + 1, "Notes", "second note")
     assert ssync().ok
-    assert f"relationkit id of row {number}" in str(_row(remote, number + 1)["Problems"])
+    assert f"same relationkit id is on row {number}" in str(_row(remote, number + 1)["Problems"])
     assert _row(remote, number + 1)["Notes"] == "second note"  # held, as typed
     assert (ws.get_contact(ann.id).name, ws.get_contact(ann.id).notes) == ("Ann Lee", "likes roses")
     # The owner deletes the copy: nothing is held any more.

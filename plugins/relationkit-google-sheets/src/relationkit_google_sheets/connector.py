@@ -326,9 +326,9 @@ class GoogleSheetsConnector(Connector):
                 continue
             if duplicate:
                 why = (
-                    f"this row has the relationkit id of row {first_row[ident]}: both are held, "
-                    "nothing from this one is applied; clear this row's id to make it a new "
-                    "customer, or delete the row"
+                    f"the same relationkit id is on row {first_row[ident]}: nothing from this "
+                    "row is applied; clear this row's id to make it a new customer, or delete "
+                    "the row"
                 )
                 self._problem(table, row, {"id": why})
                 continue
