@@ -13,7 +13,7 @@ from . import status
 from .conflicts import Merge, Stamp, merge_fields
 from .contract import Connector, Kind, PullResult, RemoteItem
 from .join import joined_values
-from .local import Adopted, LocalSide
+from .local import Adopted, ContactSide, LocalSide
 from .push import propagates_deletes
 from .report import Problem, SyncReport
 
@@ -21,12 +21,17 @@ log = logging.getLogger("relationkit.sync")
 
 _KIND_ORDER = {Kind.CONTACT: 0, Kind.FOLLOWUP: 1, Kind.PURCHASE: 2, Kind.INTERACTION: 3}
 SOMEONE_ELSE = (
-    "is held: it now reads as another person than the customer of its relationkit id "
-    "(name, email and phone all changed); nothing from it was applied"
+    "is held: it now reads as another person than customer {id} of its relationkit id (name, "
+    "email and phone all changed); nothing from it was applied: undo the change, or clear its "
+    "relationkit id to make it a new customer"
 )
 MOVED = (
     "is held: it now holds another customer's name, email or phone (were some columns sorted "
-    "without the others?); nothing from it was applied"
+    "without the others?); nothing from it was applied: undo the sort"
+)
+SHARED = (
+    "is held: its email, phone or LinkedIn profile is customer {id}'s, whose name is "
+    "different; nothing from it was applied: correct the name, or the email or phone"
 )
 
 
@@ -218,8 +223,9 @@ class PullApplier:
             marks = {name_of(item.fields), *identity_keys(item.fields)}
             moved = any(owners.get(mark, set()) - {item.external_id} for mark in marks)
             if moved or someone_else(known.remote, item.fields):
-                held[(item.kind, item.external_id)] = MOVED if moved else SOMEONE_ELSE
-        moved_count = sum(why == MOVED for why in held.values())
+                why = MOVED if moved else SOMEONE_ELSE.format(id=known.local_id)
+                held[(item.kind, item.external_id)] = why
+        moved_count = sum(why is MOVED for why in held.values())
         if moved_count > 1:
             self.report.note(
                 f"{self.name}: {moved_count} records now hold other customers' names, emails or "
@@ -306,7 +312,13 @@ class PullApplier:
         record = side.find(item.local_id) if item.local_id else None
         action = "linked" if record is not None else "matched"
         if record is None:
-            adopted = self._created.pop((item.kind, item.external_id), None) or side.adopt(
+            adopted = self._created.pop((item.kind, item.external_id), None)
+            if adopted is None and item.kind == Kind.CONTACT:
+                other = self._named_otherwise(item, side)
+                if other is not None:
+                    self._hold(item, SHARED.format(id=other))
+                    return
+            adopted = adopted or side.adopt(
                 item, source=self.name, at=self._remote_at(item), contacts=self.contact_links
             )
             if adopted.record is None:
@@ -342,6 +354,16 @@ class PullApplier:
         if item.kind == Kind.CONTACT and self._contact_links is not None:
             self._contact_links[item.external_id] = record.id
         self._save(linked, side, record, item)
+
+    def _named_otherwise(self, item: RemoteItem, side: LocalSide) -> str | None:
+        """The id of a customer holding an email, phone or LinkedIn profile of this new record
+        under a name that is not its name (a row whose name was retyped or sorted away from its
+        email), or None: linking the two would rename the customer."""
+        assert isinstance(side, ContactSide)
+        for contact in side.key_owners(item, source=self.name, at=self._remote_at(item)):
+            if not names_agree(side.values(contact, item.fields), item.fields):
+                return contact.id
+        return None
 
     def _merge(
         self,

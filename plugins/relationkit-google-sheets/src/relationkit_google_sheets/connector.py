@@ -471,10 +471,7 @@ class GoogleSheetsConnector(Connector):
         state = self._rows.get((item.kind, item.external_id))
         if state is None or state.table.problems_col is None:
             return
-        state.problems[""] = (
-            f"This row {why}. Undo the change (the row as it was syncs again), or clear its "
-            "relationkit id cell to make it a new customer"
-        )
+        state.problems[""] = f"This row {why}"
         shown = text(state.row.get(state.table.problems_col))
         self._stale = [s for s in self._stale if s is not state]
         if self._problem_text(state) != shown:
