@@ -198,7 +198,7 @@ class PullApplier:
     def _someone_else(self, items: list[RemoteItem]) -> dict[tuple[Kind, str], str]:
         """The known contacts whose record now reads as another person than the one relationkit
         last synced there (compared with the remote base): renamed with none of their emails
-        and phones left, or holding the name or a key another changed record had (columns
+        and phones left, or renamed and holding the name or a key another record had (columns
         sorted without the rest of the rows). Held, never applied: a row is a person, not an id.
         """
         changed = [
@@ -214,8 +214,13 @@ class PullApplier:
         renamed = [(i, k) for i, k in changed if not names_agree(k.remote, i.fields)]
         if not renamed:
             return {}
+        # Every contact record's base (not only the changed ones: a row whose id was cleared
+        # is new, yet its name may be the one sorted onto a known row).
+        bases = {k: v for k, v in status.load(self.conn, self.name).items() if k[0] == Kind.CONTACT}
         owners: dict[object, set[str]] = {}  # a base name or key -> external ids that had it
-        for _, known in changed:
+        for known in bases.values():
+            if known.removed:
+                continue
             for mark in {name_of(known.remote), *identity_keys(known.remote)} - {("", "", "")}:
                 owners.setdefault(mark, set()).add(known.external_id)
         held = {}
