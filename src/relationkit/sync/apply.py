@@ -214,12 +214,12 @@ class PullApplier:
         renamed = [(i, k) for i, k in changed if not names_agree(k.remote, i.fields)]
         if not renamed:
             return {}
-        # Every contact record's base (not only the changed ones: a row whose id was cleared
-        # is new, yet its name may be the one sorted onto a known row).
-        bases = {k: v for k, v in status.load(self.conn, self.name).items() if k[0] == Kind.CONTACT}
+        # Every contact record's base, removed ones too (not only the changed ones: a row whose
+        # id was cleared is new, yet its name may be the one sorted onto a known row).
+        bases = status.load(self.conn, self.name)
         owners: dict[object, set[str]] = {}  # a base name or key -> external ids that had it
-        for known in bases.values():
-            if known.removed:
+        for key, known in bases.items():
+            if key[0] != Kind.CONTACT:
                 continue
             for mark in {name_of(known.remote), *identity_keys(known.remote)} - {("", "", "")}:
                 owners.setdefault(mark, set()).add(known.external_id)
