@@ -387,7 +387,8 @@ class PullApplier:
         joined first (:func:`joined_values`), and the remote keeps what was typed there."""
         carried = [n for n in side.carried(self.connector) if n in item.fields]
         mergeable = {n: item.fields[n] for n in carried if n in side.appliable}
-        joined = joined_values(side.values(record, mergeable), mergeable) if join else {}
+        ours = side.values(record, mergeable)
+        joined = joined_values(ours, mergeable) if join else {}
         rest = {n: v for n, v in mergeable.items() if n not in joined}
         merge = merge_fields(
             local=side.values(record, rest),
@@ -400,8 +401,9 @@ class PullApplier:
             local_since=local_since,
         )
         for name, value in joined.items():
-            merge.to_local[name] = merge.local_base[name] = value
-            merge.remote_base[name] = mergeable[name]
+            merge.local_base[name], merge.remote_base[name] = value, mergeable[name]
+            if value != ours[name]:
+                merge.to_local[name] = value
         for name in carried:
             if name not in side.appliable:
                 # Not settable from outside (a follow-up's title): the remote keeps its value and

@@ -11,18 +11,19 @@ _LISTS = frozenset({"emails", "phones", "tags", "interests"})
 
 
 def joined_values(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
-    """The fields of ``theirs`` (JSON form) whose value joins with ``ours`` into a new one that
-    keeps both, with that value; fields where either side is empty or holds the other are left
-    to the conflict rule."""
+    """The joinable fields (notes, lists, custom) where both sides have a different value, with
+    the value that keeps both (ours when it already holds theirs). The other fields are left to
+    the conflict rule."""
     joined: dict[str, Any] = {}
     for name, value in theirs.items():
         current = ours.get(name)
         if not value or not current or value == current:
             continue
-        if name == "notes" and str(value).strip() not in str(current):
-            joined[name] = f"{current}\n\n{value}"
-        elif name in _LISTS and any(v not in current for v in value):
+        if name == "notes":
+            added = str(value).strip()
+            joined[name] = current if added in str(current) else f"{current}\n\n{value}"
+        elif name in _LISTS:
             joined[name] = [*current, *(v for v in value if v not in current)]
-        elif name == "custom" and any(k not in current for k in value):
+        elif name == "custom":
             joined[name] = {**value, **current}
     return joined
