@@ -364,7 +364,8 @@ class PullApplier:
         """The id of a customer holding an email, phone or LinkedIn profile of this new record
         under a name that is not its name (a row whose name was retyped or sorted away from its
         email), or None: linking the two would rename the customer."""
-        assert isinstance(side, ContactSide)
+        if not isinstance(side, ContactSide):
+            return None
         for contact in side.key_owners(item, source=self.name, at=self._remote_at(item)):
             if not names_agree(side.values(contact, item.fields), item.fields):
                 return contact.id
