@@ -1,6 +1,6 @@
 """A row is a person, not an id, across the sheet and Google Contacts in one sync: a copied row
 retyped as a new customer, or a Google contact retyped as someone else, is held for review and
-changes nobody, anywhere (docs/sync.md "Records that now read as someone else")."""
+changes nobody, anywhere (docs/sync.md, "A record is a person, not an id")."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from google_sync_support import CONTACTS_TAB, ID, GoogleShop
 
 from relationkit.jobs import run_sync_job
@@ -61,6 +62,7 @@ def _assert_ann_everywhere(shop: GoogleShop, ann_id: str) -> None:
     assert [p["value"] for p in person.get("phoneNumbers") or []]
 
 
+@pytest.mark.slow
 def test_a_copied_row_retyped_as_a_new_customer_changes_nobody_in_any_tool(
     google_emulator: GoogleEmulator, tmp_path: Path
 ) -> None:
@@ -103,6 +105,7 @@ def test_a_copied_row_retyped_as_a_new_customer_changes_nobody_in_any_tool(
     assert all(r["Problems"] == "" for _, r in shop.sheet_rows())
 
 
+@pytest.mark.slow
 def test_a_google_contact_retyped_as_someone_else_is_held(
     google_emulator: GoogleEmulator, tmp_path: Path
 ) -> None:

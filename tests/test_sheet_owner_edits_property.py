@@ -3,7 +3,7 @@ copy a row and paste it as a new row, retype a row as someone else, sort only so
 delete a row, clear an id cell, type a note), the syncs that follow never move a purchase or an
 interaction to another person, never give a customer another customer's name or email, and
 never lose a value the sheet held before the sync: it is in relationkit or still in the sheet
-(a held row keeps what was typed; docs/google-sheets.md "A row is a person, not an id").
+(a held row keeps what was typed; docs/google-sheets.md, "A row is a person, not an id").
 """
 
 from __future__ import annotations
