@@ -13,13 +13,14 @@ from . import status
 from .conflicts import Merge, Stamp, merge_fields
 from .contract import Connector, Kind, PullResult, RemoteItem
 from .join import joined_values
-from .local import Adopted, ContactSide, LocalSide
+from .local import Adopted, LocalSide
 from .push import propagates_deletes
 from .report import Problem, SyncReport
 
 log = logging.getLogger("relationkit.sync")
 
 _KIND_ORDER = {Kind.CONTACT: 0, Kind.FOLLOWUP: 1, Kind.PURCHASE: 2, Kind.INTERACTION: 3}
+_NAMES = ("display_name", "given_name", "middle_name", "family_name", "nickname")
 SOMEONE_ELSE = (
     "is held: it now reads as another person than customer {id} of its relationkit id (name, "
     "email and phone all changed); nothing from it was applied: undo the change, or clear its "
@@ -28,10 +29,6 @@ SOMEONE_ELSE = (
 MOVED = (
     "is held: it now holds another customer's name, email or phone (were some columns sorted "
     "without the others?); nothing from it was applied: undo the sort"
-)
-SHARED = (
-    "is held: its email, phone or LinkedIn profile is customer {id}'s, whose name is "
-    "different; nothing from it was applied: correct the name, or the email or phone"
 )
 
 
@@ -62,6 +59,7 @@ class PullApplier:
         self._contact_links: dict[str, str] | None = None
         self._created: dict[tuple[Kind, str], Adopted] = {}  # new records created up front
         self._held: dict[tuple[Kind, str], str] = {}  # records held for review, and why
+        self.renamed_elsewhere = 0  # new records matched to a customer of another name
 
     @property
     def contact_links(self) -> dict[str, str]:
@@ -116,6 +114,12 @@ class PullApplier:
         for side in self.sides.values():
             side.flush()
         status.save_many(self.conn, list(self._dirty.values()))
+        if self.renamed_elsewhere:
+            self.report.note(
+                f"{self.name}: {self.renamed_elsewhere} new record(s) have the email or phone of "
+                "a customer of another name; they are linked to that customer, who keeps the "
+                "name relationkit has (the records keep theirs)"
+            )
 
     def _unchanged(
         self, items: list[RemoteItem], links: dict[tuple[Kind, str], status.Link]
@@ -317,13 +321,7 @@ class PullApplier:
         record = side.find(item.local_id) if item.local_id else None
         action = "linked" if record is not None else "matched"
         if record is None:
-            adopted = self._created.pop((item.kind, item.external_id), None)
-            if adopted is None and item.kind == Kind.CONTACT:
-                other = self._named_otherwise(item, side)
-                if other is not None:
-                    self._hold(item, SHARED.format(id=other))
-                    return
-            adopted = adopted or side.adopt(
+            adopted = self._created.pop((item.kind, item.external_id), None) or side.adopt(
                 item, source=self.name, at=self._remote_at(item), contacts=self.contact_links
             )
             if adopted.record is None:
@@ -360,17 +358,6 @@ class PullApplier:
             self._contact_links[item.external_id] = record.id
         self._save(linked, side, record, item)
 
-    def _named_otherwise(self, item: RemoteItem, side: LocalSide) -> str | None:
-        """The id of a customer holding an email, phone or LinkedIn profile of this new record
-        under a name that is not its name (a row whose name was retyped or sorted away from its
-        email), or None: linking the two would rename the customer."""
-        if not isinstance(side, ContactSide):
-            return None
-        for contact in side.key_owners(item, source=self.name, at=self._remote_at(item)):
-            if not names_agree(side.values(contact, item.fields), item.fields):
-                return contact.id
-        return None
-
     def _merge(
         self,
         item: RemoteItem,
@@ -390,6 +377,11 @@ class PullApplier:
         mergeable = {n: item.fields[n] for n in carried if n in side.appliable}
         ours = side.values(record, mergeable)
         joined = joined_values(ours, mergeable) if join else {}
+        if join and not names_agree(ours, mergeable):
+            # Matched by email or phone under another name (a row whose name was sorted away
+            # from its email): relationkit keeps its name, the record keeps the one typed there.
+            joined.update({n: ours[n] for n in _NAMES if n in mergeable})
+            self.renamed_elsewhere += 1
         rest = {n: v for n, v in mergeable.items() if n not in joined}
         merge = merge_fields(
             local=side.values(record, rest),

@@ -277,12 +277,6 @@ class ContactSide(LocalSide):
         action = "created" if result.action == "created" else "matched"
         return Adopted(result.contact, action, review=len(result.review))
 
-    def key_owners(self, item: RemoteItem, *, source: str, at: datetime) -> list[Contact]:
-        """The contacts holding an email, phone or LinkedIn profile of this remote record."""
-        self.flush()  # the look-up reads the store
-        owners = self._key_owners(self._draft(item, source=source, at=at))
-        return list(self.find_many(sorted(owners)).values())
-
     def linked(
         self,
         record: Contact,
