@@ -8,9 +8,11 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from ..identity.change import identity_keys, name_of, names_agree, someone_else
 from . import conflict_log, status
 from .conflicts import Loss, Merge, Stamp, keep_both, merge_fields
 from .contract import Connector, Kind, PullResult, RemoteItem
+from .join import joined_values
 from .local import Adopted, LocalSide
 from .push import propagates_deletes
 from .report import Problem, SyncReport
@@ -18,6 +20,16 @@ from .report import Problem, SyncReport
 log = logging.getLogger("relationkit.sync")
 
 _KIND_ORDER = {Kind.CONTACT: 0, Kind.FOLLOWUP: 1, Kind.PURCHASE: 2, Kind.INTERACTION: 3}
+_NAMES = ("display_name", "given_name", "middle_name", "family_name", "nickname")
+SOMEONE_ELSE = (
+    "is held: it now reads as another person than customer {id} of its relationkit id (name, "
+    "email and phone all changed); nothing from it was applied: undo the change, or clear its "
+    "relationkit id to make it a new customer"
+)
+MOVED = (
+    "is held: it now holds another customer's name, email or phone (were some columns sorted "
+    "without the others?); nothing from it was applied: undo the sort"
+)
 
 
 class PullApplier:
@@ -46,6 +58,8 @@ class PullApplier:
         self._quiet: set[tuple[Kind, str]] = set()  # items as they were: skipped unread
         self._contact_links: dict[str, str] | None = None
         self._created: dict[tuple[Kind, str], Adopted] = {}  # new records created up front
+        self._held: dict[tuple[Kind, str], str] = {}  # records held for review, and why
+        self.renamed_elsewhere = 0  # new records matched to a customer of another name
 
     @property
     def contact_links(self) -> dict[str, str]:
@@ -89,6 +103,7 @@ class PullApplier:
         if full:
             wanted += [k for k, link in links.items() if k not in seen and not link.removed]
         self.statuses = status.load(self.conn, self.name, wanted)
+        self._held = self._someone_else(items)
         self._created = self._create_unmatched(items, links)
         for item in sorted(items, key=lambda i: _KIND_ORDER.get(i.kind, 9)):
             self._item(item)
@@ -99,6 +114,12 @@ class PullApplier:
         for side in self.sides.values():
             side.flush()
         status.save_many(self.conn, list(self._dirty.values()))
+        if self.renamed_elsewhere:
+            self.report.note(
+                f"{self.name}: {self.renamed_elsewhere} new record(s) have the email or phone of "
+                "a customer of another name; they are linked to that customer, who keeps the "
+                "name relationkit has (the records keep theirs)"
+            )
 
     def _unchanged(
         self, items: list[RemoteItem], links: dict[tuple[Kind, str], status.Link]
@@ -173,8 +194,66 @@ class PullApplier:
             return
         if known is None:
             self._adopt(item, self.sides[item.kind])
+        elif (item.kind, item.external_id) in self._held and not known.removed:
+            self._hold(item, self._held[(item.kind, item.external_id)])
         else:
             self._update(item, self.sides[item.kind], known)
+
+    def _someone_else(self, items: list[RemoteItem]) -> dict[tuple[Kind, str], str]:
+        """The known contacts whose record now reads as another person than the one relationkit
+        last synced there (compared with the remote base): renamed with none of their emails
+        and phones left, or renamed and holding the name or a key another record had (columns
+        sorted without the rest of the rows). Held, never applied: a row is a person, not an id.
+        """
+        changed = [
+            (item, known)
+            for item in items
+            if item.kind == Kind.CONTACT
+            and not item.deleted
+            and (known := self.statuses.get((item.kind, item.external_id))) is not None
+            and not known.removed
+            and known.remote
+            and item.etag != known.etag
+        ]
+        renamed = [(i, k) for i, k in changed if not names_agree(k.remote, i.fields)]
+        if not renamed:
+            return {}
+        # Every contact record's base, removed ones too (not only the changed ones: a row whose
+        # id was cleared is new, yet its name may be the one sorted onto a known row).
+        bases = status.load(self.conn, self.name)
+        owners: dict[object, set[str]] = {}  # a base name or key -> external ids that had it
+        for key, known in bases.items():
+            if key[0] != Kind.CONTACT:
+                continue
+            for mark in {name_of(known.remote), *identity_keys(known.remote)} - {("", "", "")}:
+                owners.setdefault(mark, set()).add(known.external_id)
+        held = {}
+        for item, known in renamed:
+            marks = {name_of(item.fields), *identity_keys(item.fields)}
+            moved = any(owners.get(mark, set()) - {item.external_id} for mark in marks)
+            if moved or someone_else(known.remote, item.fields):
+                why = MOVED if moved else SOMEONE_ELSE.format(id=known.local_id)
+                held[(item.kind, item.external_id)] = why
+        moved_count = sum(why is MOVED for why in held.values())
+        if moved_count > 1:
+            self.report.note(
+                f"{self.name}: {moved_count} records now hold other customers' names, emails or "
+                "phones, as after sorting some columns without the others; they are held and "
+                "nothing from them was applied: undo the sort, then sync again"
+            )
+        return held
+
+    def _hold(self, item: RemoteItem, why: str) -> None:
+        """Leave a record that now reads as someone else as it is, here and in every tool: its
+        status row is kept (it is checked again on every sync until the owner fixes it) and
+        nothing is pushed to it in this run."""
+        self.counts.needs_review += 1
+        self.report.held.add((self.name, item.kind, item.external_id))
+        self.report.problems.append(
+            Problem(self.name, item.kind, item.external_id, "identity", why)
+        )
+        log.info("%s: %s %s held for review", self.name, item.kind, item.external_id)
+        self.connector.held(item, why)
 
     def _removed(self, known: status.Status, *, deleted: bool = False) -> None:
         """Gone remotely: marked (the next sync will not re-create it). A contact the remote
@@ -248,7 +327,15 @@ class PullApplier:
             record, action = adopted.record, adopted.action
             self.counts.needs_review += adopted.review
             self.counts.merged += action == "matched"
-        merge = self._merge(item, side, record, {}, {}, empty_is_unknown=action != "linked")
+        merge = self._merge(
+            item,
+            side,
+            record,
+            {},
+            {},
+            empty_is_unknown=action != "linked",
+            join=action == "matched",
+        )
         self._count(
             merge,
             "created" if action == "created" else "updated" if merge.to_local else "unchanged",
@@ -276,7 +363,11 @@ class PullApplier:
         *,
         empty_is_unknown: bool = False,
         local_since: datetime | None = None,
+        join: bool = False,
     ) -> Merge:
+        """Merge the item's fields into ``record`` against the bases; with ``join`` (a new record
+        matched to a known one: two records of one person), notes, lists and custom fields are
+        joined first (:func:`joined_values`), and the remote keeps what was typed there."""
         carried = [n for n in side.carried(self.connector) if n in item.fields]
         mergeable = {n: item.fields[n] for n in carried if n in side.appliable}
 
@@ -290,9 +381,17 @@ class PullApplier:
                 label = f"{conflict_log.source_label(source)}, {at.day} {at:%b}"
             return keep_both(name, winner, loser, w_base, l_base, label)
 
+        held = side.values(record, mergeable)
+        joined = joined_values(held, mergeable) if join else {}
+        if join and not names_agree(held, mergeable):
+            # Matched by email or phone under another name (a row whose name was sorted away
+            # from its email): relationkit keeps its name, the record keeps the one typed there.
+            joined.update({n: held[n] for n in _NAMES if n in mergeable})
+            self.renamed_elsewhere += 1
+        rest = {n: v for n, v in mergeable.items() if n not in joined}
         merge = merge_fields(
-            local=side.values(record, mergeable),
-            remote=mergeable,
+            local=side.values(record, rest),
+            remote=rest,
             local_base=local_base,
             remote_base=remote_base,
             local_stamp=lambda name: side.stamp(record, name),
@@ -301,6 +400,10 @@ class PullApplier:
             local_since=local_since,
             combine=combine,
         )
+        for name, value in joined.items():
+            merge.local_base[name], merge.remote_base[name] = value, mergeable[name]
+            if value != held[name]:
+                merge.to_local[name] = value
         for name in carried:
             if name not in side.appliable:
                 # Not settable from outside (a follow-up's title): the remote keeps its value and
@@ -361,8 +464,9 @@ class PullApplier:
         if item.local_id != record.id and not self.connector.read_only:
             # The remote record does not carry this id (typed in there, or carrying a merged-away
             # id): with no local base every field counts as unsent, so the push rewrites the
-            # whole record, id included, even if this run dies before pushing.
-            known.local = {}
+            # whole record, id included, even if this run dies before pushing. A record typed
+            # there keeps what was typed where relationkit holds something else (status.TYPED).
+            known.local = {} if item.local_id else {status.TYPED: True}
         self._dirty[(known.kind, known.external_id)] = known
         self.statuses[(known.kind, known.external_id)] = known
         side.linked(record, self.name, known.external_id, known.etag)

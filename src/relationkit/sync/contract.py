@@ -234,6 +234,12 @@ class Connector:
         without a change time, that another tool changed too in this run (the conflict rule
         needs both times). Default: they stay undated and count as changed at the pull."""
 
+    def held(self, item: RemoteItem, why: str) -> None:
+        """The engine holds this item of the last pull for review (it now reads as another
+        person than the customer of its relationkit id: ``why``, plain words without customer
+        data); nothing from it was applied and nothing is pushed to it in this run. A tool with
+        a place to say so (the sheet's Problems column) shows ``why`` there. Default: nothing."""
+
     def close(self) -> None:
         """Release connections and files; called once after the sync."""
 

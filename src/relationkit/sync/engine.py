@@ -248,7 +248,9 @@ class SyncEngine:
         the pull) is merged with what the remote holds now and sent again, a few rounds at most."""
         counts = report.of(connector.name)
         with self.ws.transaction() as conn:
-            changes = plan_changes(conn, connector, sides, notes=report.messages)
+            changes = plan_changes(
+                conn, connector, sides, notes=report.messages, held=report.held_by(connector.name)
+            )
         if report.dry_run:
             counts.planned = changes
             for change in changes:
@@ -289,7 +291,14 @@ class SyncEngine:
                 conn, connector, sides, report, pulled_at=utcnow(), priority=_priority(connector)
             )
             applier.refresh([result.current for _, result in stale if result.current])
-            return plan_changes(conn, connector, sides, notes=report.messages, only=only)
+            return plan_changes(
+                conn,
+                connector,
+                sides,
+                notes=report.messages,
+                only=only,
+                held=report.held_by(connector.name),
+            )
 
     def _send(
         self,

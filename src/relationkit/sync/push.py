@@ -41,12 +41,15 @@ def plan_changes(
     *,
     notes: list[str],
     only: dict[Kind, set[str]] | None = None,
+    held: set[tuple[Kind, str]] = frozenset(),  # type: ignore[assignment]
 ) -> list[Change]:
     """The writes ``connector`` needs: creates for records it lacks, updates for records changed
     here since the last sync (a field differs from the status row's local base; a record not
     carrying its id yet has an empty base), and, with ``propagate_deletes``, deletes of the
     redundant copies a merge left behind and of the records of customers deleted here.
-    ``only`` limits the planning to these records (by kind, local ids).
+    ``only`` limits the planning to these records (by kind, local ids). Nothing is written to
+    the remote records in ``held`` (by kind, external id): the pull found they now read as
+    another person, so they are left as the owner made them.
 
     A record the remote removed is not created again (see :func:`relationkit.sync.restore`).
     """
@@ -65,12 +68,17 @@ def plan_changes(
         while page := list(islice(records, _PAGE)):
             linked: dict[str, list[status.Status]] = defaultdict(list)
             removed: set[str] = set()
+            skipped: set[str] = set()
             for known in status.load_linked(conn, connector.name, kind, [r.id for r in page]):
-                if known.removed:
+                if (kind, known.external_id) in held:
+                    skipped.add(known.local_id)
+                elif known.removed:
                     removed.add(known.local_id)
                 else:
                     linked[known.local_id].append(known)
             for record in page:
+                if record.id in skipped:
+                    continue
                 changes += _record_changes(
                     connector,
                     side,
@@ -135,8 +143,13 @@ def _record_changes(
         if index and deleting:
             changes.append(Change(Op.DELETE, kind, record.id, known.external_id, known.etag))
             continue
+        typed = bool(known.local.get(status.TYPED))
         changed = [
-            n for n in names if side.pushes_updates and values[n] != known.local.get(n, _MISSING)
+            n
+            for n in names
+            if side.pushes_updates
+            and values[n] != known.local.get(n, _MISSING)
+            and not (typed and known.remote.get(n) not in (None, "", [], {}, values[n]))
         ]
         if changed:
             changes.append(

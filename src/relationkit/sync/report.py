@@ -65,6 +65,9 @@ class SyncReport:
     messages: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)  # steps outside any connector
+    # Remote records held for review, (connector, kind, external id): they now read as another
+    # person than the customer of their id; nothing from them is applied, nothing pushed to them.
+    held: set[tuple[str, Kind, str]] = field(default_factory=set)
     followups_created: int = 0  # new follow-ups from the playbook step (the scheduled job)
 
     def of(self, name: str) -> ConnectorReport:
@@ -75,6 +78,10 @@ class SyncReport:
     def ok(self) -> bool:
         """True when no connector had an error and every other step worked."""
         return not self.failed_steps and not any(c.errors for c in self.connectors.values())
+
+    def held_by(self, name: str) -> set[tuple[Kind, str]]:
+        """The records of connector ``name`` held for review, as (kind, external id)."""
+        return {(kind, external_id) for c, kind, external_id in self.held if c == name}
 
     def note(self, message: str) -> None:
         self.messages.append(message)

@@ -36,6 +36,11 @@ class Status:
     synced_at: datetime | None = None
 
 
+# In a local base: the record was typed in the tool and never written by relationkit, so the
+# next push writes its id and fills its empty fields but never overwrites a value typed there
+# with another one (two records of one person joined here keep what each says there).
+TYPED = "~typed there"
+
 _CHUNK = 500  # external ids per IN (...) query
 
 

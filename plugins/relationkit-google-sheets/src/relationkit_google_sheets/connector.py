@@ -351,21 +351,26 @@ class GoogleSheetsConnector(Connector):
                 for c in self.workspace.contacts()
             }
         items = []
-        for row, ident, external, duplicate in self._identified(table):
+        identified = self._identified(table)
+        first_row: dict[str, int] = {}
+        for row, ident, _, _ in identified:
+            first_row.setdefault(ident, row.number)
+        for row, ident, external, duplicate in identified:
             where = table.where(row)
-            if ident.startswith(MERGED_INTO) or ident.startswith(DELETED):
-                merged = ident.startswith(MERGED_INTO)
-                self._problem(table, row, {"": _MERGED_WHY if merged else _DELETED_WHY})
+            if ident.startswith(MERGED_INTO):
+                kept = first_row.get(ident.removeprefix(MERGED_INTO))
+                self._problem(table, row, {"": merged_why(kept)})
+                continue
+            if ident.startswith(DELETED):
+                self._problem(table, row, {"": _DELETED_WHY})
                 continue
             if duplicate:
-                self._problem(
-                    table,
-                    row,
-                    {
-                        "id": "the same relationkit id is on an earlier row; "
-                        "clear this row's id to make it a new customer"
-                    },
+                why = (
+                    f"the same relationkit id is on row {first_row[ident]}: nothing from this "
+                    "row is applied; clear this row's id to make it a new customer, or delete "
+                    "the row"
                 )
+                self._problem(table, row, {"id": why})
                 continue
             fields, problems = columns.read(
                 row, region=self.region, base=known.get(ident, {}), where=where
@@ -499,6 +504,18 @@ class GoogleSheetsConnector(Connector):
                 ident = external
             seen.add(ident)
         return found
+
+    def held(self, item: RemoteItem, why: str) -> None:
+        """The engine held this row (it now reads as another person): its Problems cell says so
+        and how to get out of it."""
+        state = self._rows.get((item.kind, item.external_id))
+        if state is None or state.table.problems_col is None:
+            return
+        state.problems[""] = f"This row {why}"
+        shown = text(state.row.get(state.table.problems_col))
+        self._stale = [s for s in self._stale if s is not state]
+        if self._problem_text(state) != shown:
+            self._stale.append(state)
 
     def _row_keys(self, row: Row, external: str) -> list[str]:
         keys = [external]
@@ -656,7 +673,9 @@ class GoogleSheetsConnector(Connector):
         if state is not None and state.table.id_col is not None:
             table, row = state.table, state.row
             deleted = self.workspace.get_contact(change.local_id).deleted_at is not None
-            marker, why = (DELETED, _DELETED_WHY) if deleted else (MERGED_INTO, _MERGED_WHY)
+            kept = self._rows.get((change.kind, change.local_id))
+            number = kept.row.number if kept is not None and kept.row is not row else None
+            marker, why = (DELETED, _DELETED_WHY) if deleted else (MERGED_INTO, merged_why(number))
             writes.cell(table, row, table.id_col, f"{marker}{change.local_id}")
             if table.problems_col is not None:
                 writes.cell(table, row, table.problems_col, why)
@@ -782,3 +801,14 @@ _MERGED_WHY = (
     "this customer was merged with the one of the row whose id is written here; that row is "
     "kept up to date, this one no longer syncs: delete it when you like"
 )
+
+
+def merged_why(kept_row: int | None) -> str:
+    """The Problems cell of a row that no longer syncs because another row has its customer
+    (a merge, or the same customer typed twice): which row, when it is known."""
+    if kept_row is None:
+        return _MERGED_WHY
+    return (
+        f"same customer as row {kept_row}, which is kept up to date; this row no longer syncs "
+        "and what is typed here stays as it is: delete the row when you like"
+    )
