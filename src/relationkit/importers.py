@@ -25,6 +25,7 @@ from .csvfiles import SpreadsheetWriter, read_csv
 from .errors import InvalidValue, NotFound
 from .files import write_atomically
 from .models import CONTACT_FIELDS, Contact, Purchase, SourceRef, utcnow
+from .orders import ORDER_PREFIX, OrderCollector
 from .parsing import contact_from_fields, purchase_fields, trim
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ PURCHASE_HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "family_name": ("last name", "surname", "family name"),
     "date": (
         "date", "order date", "purchase date", "sale date", "transaction date", "created at",
-        "paid at", "created", "day",
+        "paid at", "created", "day", "created date (utc)", "created date", "created (utc)",
     ),
     "amount": (
         "amount", "total", "order total", "grand total", "price", "sale amount", "net total",
@@ -130,7 +131,19 @@ PURCHASE_HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "order id", "order", "order number", "order no", "transaction id", "receipt",
         "receipt number", "invoice", "invoice number", "sale id",
     ),
+    "status": (
+        "status", "financial status", "payment status", "order status", "transaction status",
+    ),
+    "refunded": (
+        "refunded amount", "amount refunded", "refunded", "refund amount", "refund",
+        "total refunded",
+    ),
 }  # fmt: skip
+# An order's later lines may leave these blank (Shopify writes them on the first line only).
+_ORDER_FIELDS = (
+    "date", "email", "phone", "name", "given_name", "family_name", "currency", "status",
+    "refunded",
+)  # fmt: skip
 
 IGNORE = "ignore"
 CUSTOM = "custom"
@@ -168,9 +181,12 @@ class ImportReport:
     row of the same file; ``needs_review`` counts saves that queued a possible duplicate for the
     owner to decide (those rows are also counted as created or updated).
 
-    Purchases: ``created`` lines were recorded, ``unchanged`` ones were already recorded,
-    ``rejected`` ones could not be read and ``needs_review`` ones matched no customer: those
-    are kept in ``unmatched`` (cells as in the file, under ``header``).
+    Purchases: ``created``, ``updated`` and ``unchanged`` count orders (the lines of one
+    order are one purchase; a line without an order id is one): new, changed since the last
+    import (a later refund, a new line) and already recorded as they are (or corrected by the
+    owner, which imports leave alone); ``rejected`` lines could not be read and
+    ``needs_review`` ones matched no customer: those are kept in ``unmatched`` (cells as in
+    the file, under ``header``).
     """
 
     file: str
@@ -664,7 +680,8 @@ def import_purchases_csv(
             report.problems.append(Problem(table.name, table.header_row, header, "", why))
     finder = _CustomerFinder(ws)
     seen: dict[str, int] = {}
-    batch: list[Purchase] = []
+    orders = OrderCollector(ws)
+    previous: dict[str, str] = {}
     total = len(table.rows)
     for done, (number, record) in enumerate(table.rows, start=1):
         located = _cells(record, columns, table.header)
@@ -672,6 +689,11 @@ def import_purchases_csv(
         for target, _header, value in located:
             if not fields.get(target):
                 fields[target] = value
+        if fields.get("order_id") and fields["order_id"] == previous.get("order_id"):
+            for name in _ORDER_FIELDS:  # the order's fields, left blank on its later lines
+                if not fields.get(name) and previous.get(name):
+                    fields[name] = previous[name]
+        previous = fields
         purchase, problems = purchase_fields(
             fields, region=ws.config.region, currency=ws.config.currency, source=source
         )
@@ -688,23 +710,20 @@ def import_purchases_csv(
             continue
         purchase.contact_id = contact_id
         purchase.external_id = _purchase_id(purchase, fields, seen)
-        batch.append(purchase)
-        if len(batch) >= _CHUNK:
-            _record(ws, batch, report)
+        orders.add(
+            purchase,
+            status_given=bool(fields.get("status")),
+            refunded_given=bool(fields.get("refunded")),
+        )
         if progress and done % _CHUNK == 0:
             progress(done, total)
-    _record(ws, batch, report)
+    counts = orders.finish()
+    report.created += counts.created
+    report.updated += counts.updated
+    report.unchanged += counts.unchanged + counts.kept_corrected
     if progress:
         progress(total, total)
     return report
-
-
-def _record(ws: Workspace, batch: list[Purchase], report: ImportReport) -> None:
-    if batch:
-        fresh = ws.record_purchases(batch)
-        report.created += fresh
-        report.unchanged += len(batch) - fresh
-        batch.clear()
 
 
 def _full_name(fields: Mapping[str, str]) -> str:
@@ -713,18 +732,18 @@ def _full_name(fields: Mapping[str, str]) -> str:
 
 
 def _purchase_id(purchase: Purchase, fields: Mapping[str, str], seen: dict[str, int]) -> str:
-    """``order:GL-1001`` or ``line:<hash>``; a repeat within the file gets ``#2``, ``#3``."""
+    """``order:GL-1001`` (every line of that order) or ``line:<hash>`` for a line without an
+    order id; a repeat of such a line within the file gets ``#2``, ``#3``."""
     if purchase.external_id:
-        base = f"order:{purchase.external_id}"
-    else:
-        who = (
-            fields.get("email", "").lower(),
-            fields.get("phone", ""),
-            _full_name(fields).casefold(),
-        )
-        what = (purchase.date.isoformat(), str(purchase.amount), purchase.currency)
-        line = "\x1f".join((*who, *what, purchase.category, purchase.items, purchase.note))
-        base = "line:" + hashlib.blake2b(line.encode(), digest_size=10).hexdigest()
+        return f"{ORDER_PREFIX}{purchase.external_id}"
+    who = (
+        fields.get("email", "").lower(),
+        fields.get("phone", ""),
+        _full_name(fields).casefold(),
+    )
+    what = (purchase.date.isoformat(), str(purchase.amount), purchase.currency)
+    line = "\x1f".join((*who, *what, purchase.category, purchase.items, purchase.note))
+    base = "line:" + hashlib.blake2b(line.encode(), digest_size=10).hexdigest()
     seen[base] = seen.get(base, 0) + 1
     return base if seen[base] == 1 else f"{base}#{seen[base]}"
 

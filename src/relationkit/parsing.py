@@ -50,6 +50,7 @@ from .models import (
     PartialDate,
     Provenance,
     Purchase,
+    PurchaseStatus,
     utcnow,
 )
 
@@ -467,6 +468,76 @@ def parse_bool(value: Any) -> bool:
     if key in _FALSE:
         return False
     raise InvalidValue("yes/no", value, "not yes or no: write yes/no, true/false, 1/0 or x")
+
+
+# How tills, shops and payment processors write what happened to a sale (Shopify financial
+# status, Stripe payment status, WooCommerce order status, Square, PayPal), folded.
+_STATUS_WORDS: dict[PurchaseStatus, frozenset[str]] = {
+    PurchaseStatus.PAID: frozenset(
+        [
+            "paid",
+            "succeeded",
+            "success",
+            "successful",
+            "complete",
+            "completed",
+            "captured",
+            "settled",
+            "approved",
+            "partiallypaid",
+            "processed",
+            "fulfilled",
+            "closed",
+        ]
+    ),
+    PurchaseStatus.PARTIALLY_REFUNDED: frozenset({"partiallyrefunded", "partialrefund"}),
+    PurchaseStatus.REFUNDED: frozenset(
+        {"refunded", "fullyrefunded", "refund", "reversed", "returned", "chargeback"}
+    ),
+    PurchaseStatus.PENDING: frozenset(
+        [
+            "pending",
+            "authorized",
+            "authorised",
+            "uncaptured",
+            "unpaid",
+            "processing",
+            "onhold",
+            "awaitingpayment",
+            "incomplete",
+            "requirespaymentmethod",
+            "requiresaction",
+            "open",
+        ]
+    ),
+    PurchaseStatus.FAILED: frozenset(
+        {"failed", "declined", "denied", "expired", "rejected", "error", "blocked"}
+    ),
+    PurchaseStatus.VOIDED: frozenset(
+        {"voided", "void", "cancelled", "canceled", "cancel", "deleted", "trash"}
+    ),
+}
+_STATUS_BY_WORD = {word: status for status, words in _STATUS_WORDS.items() for word in words}
+
+
+def parse_status(value: Any) -> PurchaseStatus:
+    """What happened to a sale, as shops write it: ``Paid``, ``partially_refunded``,
+    ``Failed``, ``declined``, ``voided``, ``Cancelled``, ``pending``, ``Succeeded``..."""
+    if isinstance(value, PurchaseStatus):
+        return value
+    key = _BOOL_PUNCTUATION.sub("", value.casefold()) if isinstance(value, str) else None
+    if key in _STATUS_BY_WORD:
+        return _STATUS_BY_WORD[key]
+    choices = ", ".join(s.value for s in PurchaseStatus)
+    raise InvalidValue("status", value, f"not a payment status; use one of {choices}")
+
+
+def parse_currency(value: Any) -> str:
+    """A three-letter ISO currency code (``usd`` -> ``USD``)."""
+    code = _text(value).upper()
+    if code not in _ISO_CURRENCIES:
+        raise InvalidValue("currency", value, "is not a currency code like USD or EUR")
+    return code
 
 
 def parse_channel(value: Any) -> Channel:
@@ -968,7 +1039,9 @@ def purchase_fields(
     """A draft :class:`Purchase` (``contact_id`` still empty) from loose values, and problems.
 
     Keys: ``date``, ``amount`` (``total``), ``currency``, ``category``, ``items``, ``note``,
-    ``order_id``. Without a readable date and amount there is no purchase (None).
+    ``order_id``, ``status`` (see :func:`parse_status`) and ``refunded`` (the amount given
+    back). Without a readable date and amount there is no purchase (None); an unreadable
+    status or refund is a problem and the purchase is kept as paid, without a refund.
     """
     problems: list[InvalidValue] = []
     values = {_key(k): v for k, v in without_nul(fields, problems).items()}
@@ -978,7 +1051,7 @@ def purchase_fields(
         on = parse_date(values.get("date"), region=region)
     except InvalidValue as error:
         why = "has no date" if _is_empty(values.get("date")) else error.why
-        problems.append(InvalidValue("date", values.get("date"), why))
+        problems.append(InvalidValue("date", _text(values.get("date")), why))
     column_currency = _text(values.get("currency")).upper()
     if column_currency and column_currency not in _ISO_CURRENCIES:
         problems.append(
@@ -996,6 +1069,18 @@ def purchase_fields(
         number = None
     if on is None or number is None or code is None:
         return None, problems
+    status = PurchaseStatus.PAID
+    if not _is_empty(values.get("status")):
+        try:
+            status = parse_status(values["status"])
+        except InvalidValue as error:
+            problems.append(error)
+    refunded = Decimal(0)
+    if not _is_empty(values.get("refunded")):
+        try:
+            refunded = _refund(values["refunded"], code)
+        except InvalidValue as error:
+            problems.append(error)
     purchase = Purchase(
         contact_id="",
         date=on,
@@ -1006,8 +1091,18 @@ def purchase_fields(
         note=_text(values.get("note")),
         source=source,
         external_id=_text(values.get("order_id")).strip(),
+        status=status,
+        refunded=refunded,
     )
     return purchase, problems
+
+
+def _refund(value: Any, currency: str) -> Decimal:
+    """An amount given back (a refund written ``-12`` or ``(12.00)`` is 12), in ``currency``."""
+    number, code = parse_amount(value, currency=currency)
+    if code != currency:
+        raise InvalidValue("refunded", value, f"is in {code} but the sale is in {currency}")
+    return abs(number)
 
 
 # -- helpers ---------------------------------------------------------------------------------
