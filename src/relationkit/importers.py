@@ -129,7 +129,8 @@ PURCHASE_HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "note": ("note", "notes", "comment", "comments", "memo"),
     "order_id": (
         "order id", "order", "order number", "order no", "transaction id", "receipt",
-        "receipt number", "invoice", "invoice number", "sale id",
+        "receipt number", "invoice", "invoice number", "sale id", "id", "charge id",
+        "payment id",
     ),
     "status": (
         "status", "financial status", "payment status", "order status", "transaction status",
@@ -693,6 +694,8 @@ def import_purchases_csv(
             for name in _ORDER_FIELDS:  # the order's fields, left blank on its later lines
                 if not fields.get(name) and previous.get(name):
                     fields[name] = previous[name]
+            if not fields.get("amount"):
+                fields["amount"] = "0"  # an item of an order whose total is on its first line
         previous = fields
         purchase, problems = purchase_fields(
             fields, region=ws.config.region, currency=ws.config.currency, source=source

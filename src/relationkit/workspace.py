@@ -844,13 +844,13 @@ class Workspace:
         return stored
 
     def get_purchase(self, ref: str) -> Purchase:
-        """A purchase by its id (``p_…``) or its order id (one order of that id)."""
+        """A purchase by its id (``p_…``) or its order id (``1001`` or ``#1001``)."""
         with self.transaction() as conn:
             row = conn.execute(select(t.purchases).where(t.purchases.c.id == ref)).first()
             if row is None:
                 orders = conn.execute(
                     select(t.purchases)
-                    .where(t.purchases.c.external_id.in_([ref, f"{ORDER_PREFIX}{ref}"]))
+                    .where(t.purchases.c.external_id.in_(_order_refs(ref)))
                     .limit(2)
                 ).all()
                 if len(orders) > 1:
@@ -1489,6 +1489,12 @@ def _purchase(row: Any) -> Purchase:
         refunded=Decimal(row.refunded).quantize(cents),
         edited_at=row.edited_at,
     )
+
+
+def _order_refs(ref: str) -> list[str]:
+    """The keys an order id the owner types may be stored under (``1001`` finds ``#1001``)."""
+    bare = ref.removeprefix(ORDER_PREFIX)
+    return [ref, f"{ORDER_PREFIX}{bare}", f"{ORDER_PREFIX}#{bare.removeprefix('#')}"]
 
 
 _EDITABLE = frozenset(
