@@ -44,6 +44,7 @@ BOTH_BACKENDS = frozenset(
         "test_playbook_digest",
         "test_cli",
         "test_migrations",
+        "test_purchases",
     }
 )
 _databases = itertools.count()
