@@ -154,6 +154,7 @@ _REPEATABLE = frozenset(
     {"email", "phone", "tags", "interests", "notes", "children", "family", "milestones"}
 )
 _CHUNK = 1000  # drafts per upsert_many call (one transaction each)
+_PRELOAD_ROWS = 5_000  # purchase lines from which customers' keys are read all at once
 _LIST_FIELDS = frozenset({"emails", "phones", "tags", "interests", "milestones", "family"})
 
 
@@ -679,7 +680,7 @@ def import_purchases_csv(
         if index not in columns and header and _fold_header(header) not in ignored:
             why = "column not imported; --map it to items or note to keep it, or to ignore"
             report.problems.append(Problem(table.name, table.header_row, header, "", why))
-    finder = _CustomerFinder(ws)
+    finder = _CustomerFinder(ws, preload=len(table.rows) >= _PRELOAD_ROWS)
     seen: dict[str, int] = {}
     orders = OrderCollector(ws)
     previous: dict[str, str] = {}
@@ -754,9 +755,11 @@ def _purchase_id(purchase: Purchase, fields: Mapping[str, str], seen: dict[str, 
 class _CustomerFinder:
     """Finds a purchase line's customer: email, then phone, then a name only one contact has."""
 
-    def __init__(self, ws: Workspace) -> None:
+    def __init__(self, ws: Workspace, *, preload: bool = False) -> None:
         self.ws = ws
         self.cache: dict[tuple[str, str], tuple[str | None, str]] = {}
+        # For a large file: every email and phone's owner read at once, not one query each.
+        self.owners = ws.key_owners(("email", "phone")) if preload else {}
 
     def find(self, fields: Mapping[str, str]) -> tuple[str | None, str]:
         """``(contact id, "")`` or ``(None, why not)``."""
@@ -780,6 +783,18 @@ class _CustomerFinder:
         return None, "; ".join(tried) or "no customer email, phone or name on this line"
 
     def _by_ref(self, kind: str, value: str) -> tuple[str | None, str]:
+        if self.owners:
+            try:
+                normalised = (
+                    identity.normalise_email(value)
+                    if kind == "email"
+                    else identity.normalise_phone(value, self.ws.config.region)
+                )
+            except InvalidValue:
+                normalised = ""
+            owner = self.owners.get((kind, normalised))
+            if owner is not None:
+                return owner, ""  # merges move keys to the survivor
         try:
             return self.ws.get_contact(value).id, ""
         except NotFound:

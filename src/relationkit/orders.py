@@ -110,9 +110,10 @@ class OrderCounts:
 class OrderCollector:
     """Adds an export's lines up by order and stores them a batch at a time.
 
-    Lines of one order are usually next to each other; when an order comes back after a batch
-    was stored, its new lines are added to what this import already stored for it (never
-    replacing it), so batches change nothing but memory.
+    A batch is stored when a new order starts after ``batch`` orders, so an order whose lines
+    are next to each other (as exports write them) is stored whole, once. When an order comes
+    back after its batch was stored, its new lines are added to what this import stored for it
+    (never replacing it), so batches change nothing but memory.
     """
 
     def __init__(self, ws: Workspace, *, batch: int = 20_000) -> None:
@@ -121,7 +122,6 @@ class OrderCollector:
         self.pending: dict[tuple[str, str], OrderUpdate] = {}
         self.stored: set[tuple[str, str]] = set()  # orders this import already wrote
         self.counts = OrderCounts()
-        self.lines = 0
 
     def add(
         self, line: Purchase, *, status_given: bool = False, refunded_given: bool = False
@@ -130,11 +130,10 @@ class OrderCollector:
         key = (line.source, line.external_id)
         order = self.pending.get(key)
         if order is None:
+            if len(self.pending) >= self.batch:
+                self.flush()  # before a new order starts: the last one may have more lines
             order = self.pending[key] = OrderUpdate.start(line)
         order.add(line, status_given=status_given, refunded_given=refunded_given)
-        self.lines += 1
-        if len(self.pending) >= self.batch:
-            self.flush()
 
     def flush(self) -> None:
         if not self.pending:
