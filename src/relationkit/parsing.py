@@ -322,6 +322,7 @@ _NUMBER = re.compile(r"\d(?:[\d.,' \u00a0\u202f’]*\d)?|[.,]\d+")
 _GROUP_SPACE = re.compile(r"[' \u00a0\u202f’]+")
 _GROUP_MARK = re.compile(r"[.,]")
 _AMOUNT_EXAMPLES = "expected e.g. 1,240.50, 1.240,50 € or EUR 5"
+_PLAIN_AMOUNT = re.compile(r"-?[0-9]+(?:\.[0-9]{1,2})?")  # never a thousands grouping
 
 
 def parse_amount(value: Any, *, currency: str = "USD") -> tuple[Decimal, str]:
@@ -340,6 +341,8 @@ def parse_amount(value: Any, *, currency: str = "USD") -> tuple[Decimal, str]:
         return number + 0, default
     if not isinstance(value, str):
         raise InvalidValue("amount", value, f"not an amount: {_AMOUNT_EXAMPLES}")
+    if _PLAIN_AMOUNT.fullmatch(value):  # 12, -5.5, 1240.50: most lines of an export
+        return Decimal(value) + 0, default
     text = value.strip().casefold().replace("\u2212", "-")
     if not text:
         raise InvalidValue("amount", value, f"is empty: {_AMOUNT_EXAMPLES}")
@@ -402,13 +405,16 @@ def _currency_code(mark: str, default: str, original: str) -> str:
     return default if default in _DOLLARS else "USD"
 
 
+def _not_an_amount(original: str) -> InvalidValue:
+    return InvalidValue("amount", original, f"not an amount: {_AMOUNT_EXAMPLES}")
+
+
 def _plain_number(text: str, currency: str, original: str) -> str:
     """Digits with at most one ``.`` as decimal point, from any common grouping."""
-    bad = InvalidValue("amount", original, f"not an amount: {_AMOUNT_EXAMPLES}")
     if _GROUP_SPACE.search(text):
         groups = _GROUP_SPACE.split(text)
         if any(len(g) < 3 or not g[:3].isdigit() for g in groups[1:]):
-            raise bad
+            raise _not_an_amount(original)
         text = "".join(groups)
     dots, commas = text.count("."), text.count(",")
     if dots and commas:
@@ -424,7 +430,7 @@ def _plain_number(text: str, currency: str, original: str) -> str:
         decimal_mark = ""
     whole, _, fraction = text.rpartition(decimal_mark) if decimal_mark else (text, "", "")
     if "." in fraction or "," in fraction or ("." in whole and "," in whole):
-        raise bad
+        raise _not_an_amount(original)
     groups = _GROUP_MARK.split(whole)
     # Thousands come in threes; Indian grouping (1,00,000) has pairs before the last three.
     if len(groups) > 1 and not (
@@ -432,7 +438,7 @@ def _plain_number(text: str, currency: str, original: str) -> str:
         and len(groups[-1]) == 3
         and all(len(g) in (2, 3) for g in groups[1:])
     ):
-        raise bad
+        raise _not_an_amount(original)
     digits = "".join(groups) or "0"
     return f"{digits}.{fraction}" if fraction else digits
 
