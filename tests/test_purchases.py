@@ -106,8 +106,10 @@ def test_currencies_are_never_added_without_a_rate(ws, ann):
     assert stats.total_spend == Decimal(100)
     assert stats.spend_by_currency == {"USD": 100, "EUR": 30, "CAD": 50}
     assert stats.purchase_count == 3  # every order is a visit, whatever its currency
+    assert stats.purchase_days == 1  # all on one day (what the win-back model counts)
     figures = load_context(ws, TODAY).stat(ann.id)
     assert (figures.total_spend, figures.spend_by_currency) == (100, stats.spend_by_currency)
+    assert (figures.purchase_count, figures.purchase_days) == (3, 1)
 
 
 def test_the_owners_rates_convert_other_currencies(db_url, tmp_path):

@@ -482,7 +482,8 @@ class ContactStats:
     A visit is an order whose money stayed (three lines of one order are one visit).
     """
 
-    purchase_count: int = 0
+    purchase_count: int = 0  # orders whose money stayed (visits)
+    purchase_days: int = 0  # the days with such an order (what repeat-purchase models count)
     first_purchase: date | None = None
     last_purchase: date | None = None
     total_spend: Decimal = Decimal(0)
@@ -519,6 +520,7 @@ class ContactStats:
                 stats.spend_12m += shop
         stats.purchase_count = len(visits)
         days = sorted(set(visits))
+        stats.purchase_days = len(days)
         if days:
             stats.first_purchase, stats.last_purchase = days[0], days[-1]
         if len(days) > 1:

@@ -231,7 +231,7 @@ def _add_visits(conn: Any, today: date, stats: dict[str, CustomerStats]) -> None
                 days.append(ordinal)
             categories.add(category)
         s = stats.setdefault(contact_id, CustomerStats())
-        s.purchase_count = orders
+        s.purchase_count, s.purchase_days = orders, len(days)
         s.first_purchase, s.last_purchase = date.fromordinal(days[0]), date.fromordinal(days[-1])
         if len(days) > 1:
             s.typical_gap = timedelta(days=statistics.median(b - a for a, b in pairwise(days)))
