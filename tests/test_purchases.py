@@ -246,6 +246,7 @@ def test_cli_purchases_list_edit_delete(db_url, tmp_path):
         assert result.exit_code == 0, result.output
         return result.output
 
+    assert "(pending)" in run("purchases", "add", "ann@example.com", "€12", "--status", "pending")
     assert sale.id in run("purchases", "list", "ann@example.com")
     assert "counts 80.00 USD" in run("purchases", "edit", "1001", "--refunded", "5")
     assert "voided" in run("purchases", "delete", sale.id, "--why", "wrong customer")

@@ -544,6 +544,9 @@ _DATE_HELP = "When: 2026-05-02, 5/2/2026, 2 May 2026 (default: today)."
 @click.option("--items", default="", help="What exactly.")
 @click.option("--currency", help="Three-letter code (default: the configured currency).")
 @click.option("--note", default="", help="Anything worth remembering.")
+@click.option("--order", help="The order or receipt number (recorded again, it is updated).")
+@click.option("--status", help="paid (default), pending, failed, voided, refunded...")
+@click.option("--refunded", help="What was given back of it.")
 @click.pass_obj
 def purchases_add(
     obj: CliContext,
@@ -554,6 +557,9 @@ def purchases_add(
     items: str,
     currency: str | None,
     note: str,
+    order: str | None,
+    status: str | None,
+    refunded: str | None,
 ) -> None:
     """Record that REF (id, email or phone) bought something for AMOUNT.
 
@@ -564,16 +570,20 @@ def purchases_add(
     purchase = ws.record_purchase(
         ref,
         value,
-        on=parse_date(on, region=ws.config.region) if on else None,
+        on=on,
         currency=code,
         category=category,
         items=items,
         note=note,
         source="cli",
+        order_id=order,
+        status=status,
+        refunded=refunded,
     )
     who = ws.get_contact(purchase.contact_id)
     spent = _money(purchase.amount, purchase.currency)
-    click.echo(f"Recorded {spent} on {purchase.date} for {who.name}")
+    state = "" if purchase.status == PurchaseStatus.PAID else f" ({_status(purchase)})"
+    click.echo(f"Recorded {spent}{state} on {purchase.date} for {who.name}")
 
 
 def _status(purchase: Purchase) -> str:
