@@ -338,11 +338,11 @@ def parse_amount(value: Any, *, currency: str = "USD") -> tuple[Decimal, str]:
         number = Decimal(str(value))
         if not number.is_finite():
             raise InvalidValue("amount", value, "is not a number")
-        return number + 0, default
+        return _storable(number + 0, value), default
     if not isinstance(value, str):
         raise InvalidValue("amount", value, f"not an amount: {_AMOUNT_EXAMPLES}")
     if _PLAIN_AMOUNT.fullmatch(value):  # 12, -5.5, 1240.50: most lines of an export
-        return Decimal(value) + 0, default
+        return _storable(Decimal(value) + 0, value), default
     text = value.strip().casefold().replace("\u2212", "-")
     if not text:
         raise InvalidValue("amount", value, f"is empty: {_AMOUNT_EXAMPLES}")
@@ -361,7 +361,16 @@ def parse_amount(value: Any, *, currency: str = "USD") -> tuple[Decimal, str]:
     number = Decimal(_plain_number(text, code, value))
     if negative or signs == ["-"]:
         number = -number
-    return number + 0, code  # + 0 turns -0 into 0
+    return _storable(number + 0, value), code  # + 0 turns -0 into 0
+
+
+MAX_AMOUNT = Decimal("999999999999.99")  # what the store's NUMERIC(14, 2) holds
+
+
+def _storable(number: Decimal, original: Any) -> Decimal:
+    if abs(number) > MAX_AMOUNT:
+        raise InvalidValue("amount", original, f"is larger than {MAX_AMOUNT:,}")
+    return number
 
 
 def _strip_marks(text: str) -> tuple[str, list[str], list[str]]:

@@ -1512,20 +1512,13 @@ _EDITABLE = frozenset(
 
 def _amount(name: str, value: Any, currency: str) -> tuple[Decimal, str]:
     """An amount from the API: a number, or text read like the CLI reads it."""
-    if isinstance(value, bool):
-        raise InvalidValue(name, value, "not an amount of money")
-    if isinstance(value, Decimal | int | float):
-        try:
-            number = Decimal(str(value)).quantize(Decimal("0.01"))
-        except ArithmeticError as exc:
-            raise InvalidValue(name, value, "not a number") from exc
-        if not number.is_finite():
-            raise InvalidValue(name, value, "not a number")
-        return number, currency
     try:
-        return parse_amount(value, currency=currency)
+        number, code = parse_amount(value, currency=currency)
+        return number.quantize(Decimal("0.01")), code
     except InvalidValue as error:
         raise InvalidValue(name, value, error.why) from None
+    except ArithmeticError:
+        raise InvalidValue(name, value, "not a number") from None
 
 
 def _apply_order(before: Purchase | None, order: OrderUpdate, *, continuing: bool) -> Purchase:
