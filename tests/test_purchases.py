@@ -150,6 +150,14 @@ def test_an_order_of_three_lines_is_one_visit(ws, ann, tmp_path):
     assert ws.stats(ann, today=TODAY).purchase_count == 1
 
 
+def test_a_line_in_another_currency_than_its_order_is_rejected(ws, ann, tmp_path):
+    text = f"{HEADER}5,2026-11-05,ann@example.com,50,USD,,,Tulips\n5,,,20,EUR,,,Roses\n"
+    report = import_purchases_csv(ws, write(tmp_path, "mixed.csv", text))
+    assert (report.created, report.rejected) == (1, 1)
+    assert [(p.value, p.row) for p in report.problems] == [("EUR", 3)]
+    assert [(p.amount, p.currency) for p in ws.purchases(ann)] == [(50, "USD")]
+
+
 def test_a_later_refund_row_attaches_to_its_order(ws, ann, tmp_path):
     sale = f"{HEADER}A-1,2026-11-05,ann@example.com,80,USD,,,Boots\n"
     import_purchases_csv(ws, write(tmp_path, "sales.csv", sale))

@@ -663,11 +663,15 @@ def import_purchases_csv(
     A line's customer is found by email, else phone, else a name only one contact has. Lines
     matched to nobody are reported (``needs_review``) and kept in ``report.unmatched`` with the
     file's header (:meth:`ImportReport.write_unmatched` writes them out to fix and import
-    again); unreadable lines are ``rejected``. Each purchase's id is ``order:<order id>`` or,
-    without one, ``line:<hash of its date, amount, customer and items>`` (``#2``, ``#3`` for
-    repeats in the file), under ``source``: re-importing a file, or an export overlapping an
-    earlier one, records nothing twice. Give two shops' files different ``source`` names if
-    their order numbers could collide. Unrecognised columns are not imported (reported).
+    again); unreadable lines are ``rejected``. Lines with the same order id are one purchase
+    (:mod:`relationkit.orders`): amounts added up, items listed, the order's fields (date,
+    customer, currency, status) taken from its first line when later ones leave them blank, a
+    negative line a refund of the order; a status column and a refunded-amount column are read.
+    Each purchase's id is ``order:<order id>`` or, without one, ``line:<hash of its date,
+    amount, customer and items>`` (``#2``, ``#3`` for repeats in the file), under ``source``:
+    re-importing a file, or a later and longer export, updates each order and records nothing
+    twice. Give two shops' files different ``source`` names if their order numbers could
+    collide. Unrecognised columns are not imported (reported).
     """
     path = Path(path)
     table = _read_table(path, encoding, PURCHASE_HEADER_SYNONYMS, mapping)
@@ -684,6 +688,7 @@ def import_purchases_csv(
     seen: dict[str, int] = {}
     orders = OrderCollector(ws)
     previous: dict[str, str] = {}
+    order = ("", "")  # the last line's order key and currency
     total = len(table.rows)
     for done, (number, record) in enumerate(table.rows, start=1):
         located = _cells(record, columns, table.header)
@@ -714,6 +719,12 @@ def import_purchases_csv(
             continue
         purchase.contact_id = contact_id
         purchase.external_id = _purchase_id(purchase, fields, seen)
+        if purchase.external_id == order[0] and purchase.currency != order[1]:
+            why = f"is not its order's currency ({order[1]}); amounts are never added across"
+            report.problems.append(Problem(table.name, number, "", purchase.currency, why))
+            report.rejected += 1
+            continue
+        order = (purchase.external_id, purchase.currency)
         orders.add(
             purchase,
             status_given=bool(fields.get("status")),
