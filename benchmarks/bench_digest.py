@@ -147,6 +147,9 @@ def build(path: Path, contacts: int, purchases: int, seed: int = 11) -> None:
             "bench",
             None,
             stamp,
+            "paid",
+            0,
+            amount,  # the money kept: all of a paid sale, a refund subtracts
         )
         for k, (n, d, amount, c) in enumerate(
             zip(
@@ -160,7 +163,8 @@ def build(path: Path, contacts: int, purchases: int, seed: int = 11) -> None:
     ]
     db.executemany(
         "INSERT INTO purchases (id, contact_id, date, amount, currency, category, items, note, "
-        "source, external_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "source, external_id, created_at, status, refunded, kept) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
     who = gen.integers(0, contacts, contacts * 2).tolist()

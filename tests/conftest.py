@@ -45,6 +45,7 @@ BOTH_BACKENDS = frozenset(
         "test_cli",
         "test_migrations",
         "test_unmerge",
+        "test_purchases",
     }
 )
 _databases = itertools.count()

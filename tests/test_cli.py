@@ -259,7 +259,8 @@ def test_import_purchases(cli: CliRunnerOnDb, tmp_path: Path) -> None:
     cli("import", "csv", str(customers))
     unmatched = tmp_path / "to-fix.csv"
     result = cli("import", "purchases", str(purchases), "--unmatched", str(unmatched), code=3)
-    assert "recorded: 2, already recorded: 0, matched no customer: 1, rejected: 0" in result.stdout
+    counts = "orders recorded: 2, updated: 0, already recorded: 0, matched no customer: 1"
+    assert f"{counts}, rejected: 0" in result.stdout
     assert "Error: 1 line(s) were not imported" in result.stderr
     assert "nobody@example.com" in result.stdout  # no such customer: a problem, not a crash
     assert unmatched.read_text().splitlines() == [
@@ -267,7 +268,7 @@ def test_import_purchases(cli: CliRunnerOnDb, tmp_path: Path) -> None:
         "2026-06-03,A-3,nobody@example.com,12.00,seeds",
     ]
     again = cli("import", "purchases", str(purchases), code=3)  # the unmatched line again
-    assert "recorded: 0, already recorded: 2" in again.stdout
+    assert "orders recorded: 0, updated: 0, already recorded: 2" in again.stdout
     assert cli.json("contacts", "show", "ann@example.com")["stats"]["total_spend"] == "1370.40"
 
 

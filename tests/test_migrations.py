@@ -48,3 +48,35 @@ def test_upgrade_from_the_first_migration_keeps_data(db_url):
         assert current_revision(ws.engine) == head_revision()
         ann = ws.get_contact("ann@example.com")
         assert ann.id == "c_old" and ann.name == "Ann Lee"
+
+
+def test_purchases_recorded_before_statuses_count_as_paid(db_url):
+    engine = create_db_engine(db_url)
+    migrate(engine, "0003")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO contacts (id, display_name, search_name, data, created_at,"
+                " updated_at) VALUES ('c_old', 'Ann Lee', 'ann lee', :data,"
+                " '2024-01-01 00:00:00', '2024-01-01 00:00:00')"
+            ),
+            {
+                "data": '{"id": "c_old", "display_name": "Ann Lee",'
+                ' "created_at": "2024-01-01T00:00:00+00:00",'
+                ' "updated_at": "2024-01-01T00:00:00+00:00"}'
+            },
+        )
+        for pid, amount in (("p_sale", "120.50"), ("p_refund", "-20.00")):
+            conn.execute(
+                text(
+                    "INSERT INTO purchases (id, contact_id, date, amount, currency, category,"
+                    " items, note, source, created_at) VALUES (:id, 'c_old', '2024-02-01',"
+                    " :amount, 'USD', '', '', '', 'cli', '2024-02-01 00:00:00')"
+                ),
+                {"id": pid, "amount": amount},
+            )
+    engine.dispose()
+    with relationkit.open(db_url) as ws:
+        kept = {p.id: (p.status, p.kept) for p in ws.purchases("c_old")}
+        assert kept == {"p_sale": ("paid", 120.5), "p_refund": ("paid", -20)}
+        assert ws.stats("c_old").total_spend == 100.5

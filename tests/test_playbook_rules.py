@@ -118,6 +118,17 @@ def test_top_customers_ties_at_the_cut_are_included(ws):
     assert all(f.reason.startswith("your #1 customer") for f in found)
 
 
+def test_top_customers_rank_by_the_shops_currency_and_never_add_others(ws):
+    ann, bob = person(ws, "Ann Lee"), person(ws, "Bob Ray")
+    buy(ws, ann, 100, days_ago=5)
+    ws.record_purchase(ann, "EUR 1000", on=TODAY - timedelta(days=5))
+    ws.record_purchase(ann, 900, on=TODAY - timedelta(days=5), status="failed")
+    buy(ws, bob, 500, days_ago=5)
+    found = {f.contact_id: f.reason for f in run(ws, "top_customers", count=2)}
+    assert found[bob.id].startswith("your #1 customer: $500 in the past 12 months")
+    assert found[ann.id].startswith("your #2 customer: $100 in the past 12 months")
+
+
 # -- 4. special dates -------------------------------------------------------------------------
 
 
@@ -340,6 +351,19 @@ def test_feedback_after_a_purchase_above_the_amount_once_per_interval(ws):
     )
     ws.record_purchase(ann, 500, on=TODAY + timedelta(days=10), items="hedge trimmer")
     assert run(ws, "feedback", today=TODAY + timedelta(days=14)) == []  # asked 14 days ago
+
+
+def test_feedback_asks_only_about_sales_whose_money_stayed(ws):
+    ann, bob, cy = person(ws, "Ann Lee"), person(ws, "Bob Ray"), person(ws, "Cy Wu")
+    sold = TODAY - timedelta(days=4)
+    ws.record_purchase(ann, 400, on=sold, items="mower", status="declined")
+    ws.record_purchase(bob, 400, on=sold, items="mower", refunded=400)
+    ws.record_purchase(cy, "EUR 90", on=sold, items="rake")
+    assert run(ws, "feedback", min_amount=50) == []  # euros are not dollars without a rate
+    ws.config.currency_rates = {"EUR": 1.1}
+    [ask] = run(ws, "feedback", min_amount=50)
+    assert ask.contact_id == cy.id
+    assert ask.reason.startswith("bought rake for €90 on")  # in the sale's own currency
 
 
 # -- 9. recommend -----------------------------------------------------------------------------

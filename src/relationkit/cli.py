@@ -49,7 +49,7 @@ from .errors import (
 from .files import write_atomically
 from .importers import ImportReport, import_contacts_csv, import_purchases_csv
 from .merges import MergeRecord, differences
-from .models import Conflict, Contact, FamilyMember, InteractionKind
+from .models import Conflict, Contact, FamilyMember, InteractionKind, Purchase, PurchaseStatus
 from .parsing import contact_from_fields, parse_amount, parse_date
 from .plugins import PluginManager, connector_classes, get_plugin_manager, plugin_info
 from .settings import BadSettings
@@ -438,16 +438,25 @@ def contacts_show(obj: CliContext, ref: str, history: bool, as_json: bool) -> No
         if value:
             click.echo(f"  {label + ':':<13}{value}")
     gap = f"{stats.typical_gap.days} days" if stats.typical_gap else "-"
+    shop = ws.config.currency.upper()
     click.echo(
-        f"  {'Purchases:':<13}{stats.purchase_count} · total {_money(stats.total_spend)} · "
-        f"last 12 months {_money(stats.spend_12m)} · typical gap {gap}"
+        f"  {'Purchases:':<13}{stats.purchase_count} · total {_money(stats.total_spend, shop)} · "
+        f"last 12 months {_money(stats.spend_12m, shop)} · typical gap {gap}"
     )
+    apart = {c: v for c, v in stats.spend_by_currency.items() if c != shop}
+    if apart:
+        rated = ws.config.rates()
+        shown = ", ".join(
+            _money(v, c) + ("" if c in rated else " (no rate: not in the total)")
+            for c, v in sorted(apart.items())
+        )
+        click.echo(f"  {'Also paid:':<13}{shown}")
     click.echo(f"  {'Last touch:':<13}{stats.last_touch or 'never'}")
     if purchases:
         _print_table(
-            ("Date", "Amount", "Category", "Items", "Note"),
+            ("Date", "Amount", "Status", "Category", "Items", "Note"),
             [
-                (p.date, _money(p.amount, p.currency), p.category, p.items, p.note)
+                (p.date, _money(p.amount, p.currency), _status(p), p.category, p.items, p.note)
                 for p in purchases
             ],
             title="Recent purchases",
@@ -581,7 +590,7 @@ def contacts_undelete(obj: CliContext, ref: str) -> None:
 
 @main.group()
 def purchases() -> None:
-    """Record purchases."""
+    """Record, list and correct purchases."""
 
 
 _DATE_HELP = "When: 2026-05-02, 5/2/2026, 2 May 2026 (default: today)."
@@ -595,6 +604,9 @@ _DATE_HELP = "When: 2026-05-02, 5/2/2026, 2 May 2026 (default: today)."
 @click.option("--items", default="", help="What exactly.")
 @click.option("--currency", help="Three-letter code (default: the configured currency).")
 @click.option("--note", default="", help="Anything worth remembering.")
+@click.option("--order", help="The order or receipt number (recorded again, it is updated).")
+@click.option("--status", help="paid (default), pending, failed, voided, refunded...")
+@click.option("--refunded", help="What was given back of it.")
 @click.pass_obj
 def purchases_add(
     obj: CliContext,
@@ -605,6 +617,9 @@ def purchases_add(
     items: str,
     currency: str | None,
     note: str,
+    order: str | None,
+    status: str | None,
+    refunded: str | None,
 ) -> None:
     """Record that REF (id, email or phone) bought something for AMOUNT.
 
@@ -615,16 +630,131 @@ def purchases_add(
     purchase = ws.record_purchase(
         ref,
         value,
-        on=parse_date(on, region=ws.config.region) if on else None,
+        on=on,
         currency=code,
         category=category,
         items=items,
         note=note,
         source="cli",
+        order_id=order,
+        status=status,
+        refunded=refunded,
     )
     who = ws.get_contact(purchase.contact_id)
     spent = _money(purchase.amount, purchase.currency)
-    click.echo(f"Recorded {spent} on {purchase.date} for {who.name}")
+    state = "" if purchase.status == PurchaseStatus.PAID else f" ({_status(purchase)})"
+    click.echo(f"Recorded {spent}{state} on {purchase.date} for {who.name}")
+
+
+def _status(purchase: Purchase) -> str:
+    """``paid``, ``partially_refunded (20.00 back)``, ``voided``..."""
+    if purchase.refunded and purchase.status != PurchaseStatus.REFUNDED:
+        return f"{purchase.status.value} ({_money(purchase.refunded)} back)"
+    return purchase.status.value
+
+
+@purchases.command("list")
+@click.argument("ref", required=False)
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def purchases_list(obj: CliContext, ref: str | None, limit: int, as_json: bool) -> None:
+    """The latest purchases, of REF (id, email or phone) or of everyone, newest first.
+
+    Each shows its id (for `purchases edit` and `delete`), what happened to the money and the
+    amount that counts (kept: nothing for a failed, voided, pending or refunded sale)."""
+    ws = obj.workspace()
+    found = ws.purchases(ref)[::-1][:limit]
+    if as_json:
+        _print_json(found)
+        return
+    names = {cid: ws.get_contact(cid).name for cid in {p.contact_id for p in found}}
+    _print_table(
+        ("Id", "Date", "Customer", "Amount", "Status", "Kept", "Order", "Items"),
+        [
+            (
+                p.id,
+                p.date,
+                names[p.contact_id],
+                _money(p.amount, p.currency),
+                _status(p),
+                _money(p.kept, p.currency),
+                p.external_id.removeprefix("order:"),
+                p.items,
+            )
+            for p in found
+        ],
+    )
+
+
+_WHY_HELP = "Why (kept in the purchase's history)."
+
+
+@purchases.command("edit")
+@click.argument("purchase")
+@click.option("--amount", help="What was charged ($1,240.50, EUR 30).")
+@click.option("--date", "on", help=_DATE_HELP)
+@click.option("--currency", help="Three-letter code.")
+@click.option(
+    "--status",
+    help="paid, partially_refunded, refunded, pending, failed or voided (as shops write them).",
+)
+@click.option("--refunded", help="What was given back of it.")
+@click.option("--category")
+@click.option("--items")
+@click.option("--note")
+@click.option("--why", default="", help=_WHY_HELP)
+@click.pass_obj
+def purchases_edit(obj: CliContext, purchase: str, why: str, **changes: str | None) -> None:
+    """Correct PURCHASE (its id, or its order id). What it was is kept (`purchases history`),
+    and later imports leave the corrected purchase as it is."""
+    given = {k: v for k, v in changes.items() if v is not None}
+    if not given:
+        raise click.UsageError("nothing to change: give --amount, --date, --status...")
+    ws = obj.workspace()
+    after = ws.edit_purchase(purchase, why=why, **given)
+    click.echo(
+        f"Purchase {after.id}: {_money(after.amount, after.currency)} on {after.date}, "
+        f"{_status(after)}; counts {_money(after.kept, after.currency)}"
+    )
+
+
+@purchases.command("delete")
+@click.argument("purchase")
+@click.option("--why", default="", help=_WHY_HELP)
+@click.pass_obj
+def purchases_delete(obj: CliContext, purchase: str, why: str) -> None:
+    """Strike PURCHASE (its id, or its order id) out: it is voided and counts for nothing,
+    stays on record with its history, and later imports do not bring it back."""
+    after = obj.workspace().delete_purchase(purchase, why=why)
+    click.echo(
+        f"Purchase {after.id} voided: {_money(after.amount, after.currency)} no longer counts"
+    )
+
+
+@purchases.command("history")
+@click.argument("purchase")
+@click.pass_obj
+def purchases_history(obj: CliContext, purchase: str) -> None:
+    """What PURCHASE was before each correction, oldest first."""
+    ws = obj.workspace()
+    entries = ws.purchase_history(purchase)
+    if not entries:
+        click.echo("Never corrected.")
+        return
+    _print_table(
+        ("When", "Action", "Why", "Before"),
+        [
+            (
+                f"{e['at']:%Y-%m-%d %H:%M}",
+                e["action"],
+                e["note"],
+                f"{e['before']['amount']} {e['before']['currency']} on {e['before']['date']}, "
+                f"{e['before']['status']}, refunded {e['before']['refunded']}",
+            )
+            for e in entries
+        ],
+    )
 
 
 @main.group()
@@ -660,7 +790,8 @@ _CONTACT_COUNTS = (
     ("rejected", "rejected"),
 )
 _PURCHASE_COUNTS = (
-    ("created", "recorded"),
+    ("created", "orders recorded"),
+    ("updated", "updated"),
     ("unchanged", "already recorded"),
     ("needs_review", "matched no customer"),
     ("rejected", "rejected"),
@@ -745,7 +876,10 @@ def import_purchases(
 ) -> None:
     """Import purchases from a CSV FILE, each matched to its customer by email, phone or name.
 
-    Importing the same lines again records nothing twice.
+    Lines with the same order id are one purchase. A status column (Paid, Refunded,
+    Failed...) and a refunded-amount column are read: only money that came in and stayed
+    counts. Importing the file again, or a later and longer export, updates the orders
+    (a later refund, new lines) and records nothing twice.
     """
     ws = obj.workspace()
     with _progress(f"Importing {file.name}") as progress:

@@ -13,6 +13,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,9 @@ class Config:
     db_url: str = field(default_factory=default_db_url)
     region: str = "US"  # default country for phone numbers written without +country code
     currency: str = "USD"
+    # One unit of each other currency in the shop's currency ({"EUR" = 1.08}); set by the
+    # owner, never looked up: without a rate, other currencies stay out of shop-currency totals.
+    currency_rates: dict[str, float] = field(default_factory=dict)
     connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
     playbook: dict[str, dict[str, Any]] = field(default_factory=dict)
     google: dict[str, Any] = field(default_factory=dict)  # client_secrets, service_account, subject
@@ -67,6 +71,10 @@ class Config:
         """A :class:`BadSetting` of this file, with the line where ``[table]`` sets ``key``."""
         line = find_line(self.source, table, key) if self.source else None
         return BadSetting(self.path, line, table, key, message)
+
+    def rates(self) -> dict[str, Decimal]:
+        """:attr:`currency_rates` as exact decimals keyed by upper-case code."""
+        return {code.upper(): Decimal(str(rate)) for code, rate in self.currency_rates.items()}
 
     def connector(self, name: str) -> dict[str, Any]:
         """The settings table of one connector (empty when not configured)."""
@@ -111,6 +119,7 @@ TOP_LEVEL: dict[str, Setting] = {
     "db_url": Setting(str, doc="the database, any SQLAlchemy URL"),
     "region": Setting(str, "US", "default country for phone numbers without +country"),
     "currency": Setting(str, "USD", "the currency of amounts written without one"),
+    "currency_rates": Setting(dict, doc="one unit of another currency in the shop's currency"),
     "connectors": Setting(dict, doc="one table per connector"),
     "playbook": Setting(dict, doc="one table per follow-up rule, and the digest's"),
     "google": Setting(dict),
@@ -131,6 +140,13 @@ def _check_top_level(raw: dict[str, Any], where: Config) -> list[BadSetting]:
         if isinstance(raw.get(section), dict):
             setattr(where, section, raw[section])
             problems += where.check(section, {name: Setting(dict) for name in raw[section]})
+    rates = raw.get("currency_rates")
+    for code, rate in rates.items() if isinstance(rates, dict) else ():
+        if not (isinstance(code, str) and len(code) == 3 and code.isalpha()):
+            problems.append(where.bad_setting("currency_rates", code, "not a currency code"))
+        elif isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
+            why = "must be a positive number (one unit of it in the shop's currency)"
+            problems.append(where.bad_setting("currency_rates", code, why))
     if isinstance(raw.get("google"), dict):
         where.google = raw["google"]
         problems += where.check("google", GOOGLE)

@@ -25,6 +25,7 @@ from .csvfiles import SpreadsheetWriter, read_csv
 from .errors import InvalidValue, NotFound
 from .files import write_atomically
 from .models import CONTACT_FIELDS, Contact, Purchase, SourceRef, utcnow
+from .orders import ORDER_PREFIX, OrderCollector
 from .parsing import contact_from_fields, purchase_fields, trim
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ PURCHASE_HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "family_name": ("last name", "surname", "family name"),
     "date": (
         "date", "order date", "purchase date", "sale date", "transaction date", "created at",
-        "paid at", "created", "day",
+        "paid at", "created", "day", "created date (utc)", "created date", "created (utc)",
     ),
     "amount": (
         "amount", "total", "order total", "grand total", "price", "sale amount", "net total",
@@ -128,9 +129,22 @@ PURCHASE_HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "note": ("note", "notes", "comment", "comments", "memo"),
     "order_id": (
         "order id", "order", "order number", "order no", "transaction id", "receipt",
-        "receipt number", "invoice", "invoice number", "sale id",
+        "receipt number", "invoice", "invoice number", "sale id", "id", "charge id",
+        "payment id",
+    ),
+    "status": (
+        "status", "financial status", "payment status", "order status", "transaction status",
+    ),
+    "refunded": (
+        "refunded amount", "amount refunded", "refunded", "refund amount", "refund",
+        "total refunded",
     ),
 }  # fmt: skip
+# An order's later lines may leave these blank (Shopify writes them on the first line only).
+_ORDER_FIELDS = (
+    "date", "email", "phone", "name", "given_name", "family_name", "currency", "status",
+    "refunded",
+)  # fmt: skip
 
 IGNORE = "ignore"
 CUSTOM = "custom"
@@ -140,6 +154,7 @@ _REPEATABLE = frozenset(
     {"email", "phone", "tags", "interests", "notes", "children", "family", "milestones"}
 )
 _CHUNK = 1000  # drafts per upsert_many call (one transaction each)
+_PRELOAD_ROWS = 5_000  # purchase lines from which customers' keys are read all at once
 _LIST_FIELDS = frozenset({"emails", "phones", "tags", "interests", "milestones", "family"})
 
 
@@ -168,9 +183,12 @@ class ImportReport:
     row of the same file; ``needs_review`` counts saves that queued a possible duplicate for the
     owner to decide (those rows are also counted as created or updated).
 
-    Purchases: ``created`` lines were recorded, ``unchanged`` ones were already recorded,
-    ``rejected`` ones could not be read and ``needs_review`` ones matched no customer: those
-    are kept in ``unmatched`` (cells as in the file, under ``header``).
+    Purchases: ``created``, ``updated`` and ``unchanged`` count orders (the lines of one
+    order are one purchase; a line without an order id is one): new, changed since the last
+    import (a later refund, a new line) and already recorded as they are (or corrected by the
+    owner, which imports leave alone); ``rejected`` lines could not be read and
+    ``needs_review`` ones matched no customer: those are kept in ``unmatched`` (cells as in
+    the file, under ``header``).
     """
 
     file: str
@@ -645,11 +663,15 @@ def import_purchases_csv(
     A line's customer is found by email, else phone, else a name only one contact has. Lines
     matched to nobody are reported (``needs_review``) and kept in ``report.unmatched`` with the
     file's header (:meth:`ImportReport.write_unmatched` writes them out to fix and import
-    again); unreadable lines are ``rejected``. Each purchase's id is ``order:<order id>`` or,
-    without one, ``line:<hash of its date, amount, customer and items>`` (``#2``, ``#3`` for
-    repeats in the file), under ``source``: re-importing a file, or an export overlapping an
-    earlier one, records nothing twice. Give two shops' files different ``source`` names if
-    their order numbers could collide. Unrecognised columns are not imported (reported).
+    again); unreadable lines are ``rejected``. Lines with the same order id are one purchase
+    (:mod:`relationkit.orders`): amounts added up, items listed, the order's fields (date,
+    customer, currency, status) taken from its first line when later ones leave them blank, a
+    negative line a refund of the order; a status column and a refunded-amount column are read.
+    Each purchase's id is ``order:<order id>`` or, without one, ``line:<hash of its date,
+    amount, customer and items>`` (``#2``, ``#3`` for repeats in the file), under ``source``:
+    re-importing a file, or a later and longer export, updates each order and records nothing
+    twice. Give two shops' files different ``source`` names if their order numbers could
+    collide. Unrecognised columns are not imported (reported).
     """
     path = Path(path)
     table = _read_table(path, encoding, PURCHASE_HEADER_SYNONYMS, mapping)
@@ -662,9 +684,11 @@ def import_purchases_csv(
         if index not in columns and header and _fold_header(header) not in ignored:
             why = "column not imported; --map it to items or note to keep it, or to ignore"
             report.problems.append(Problem(table.name, table.header_row, header, "", why))
-    finder = _CustomerFinder(ws)
+    finder = _CustomerFinder(ws, preload=len(table.rows) >= _PRELOAD_ROWS)
     seen: dict[str, int] = {}
-    batch: list[Purchase] = []
+    orders = OrderCollector(ws)
+    previous: dict[str, str] = {}
+    order = ("", "")  # the last line's order key and currency
     total = len(table.rows)
     for done, (number, record) in enumerate(table.rows, start=1):
         located = _cells(record, columns, table.header)
@@ -672,6 +696,13 @@ def import_purchases_csv(
         for target, _header, value in located:
             if not fields.get(target):
                 fields[target] = value
+        if fields.get("order_id") and fields["order_id"] == previous.get("order_id"):
+            for name in _ORDER_FIELDS:  # the order's fields, left blank on its later lines
+                if not fields.get(name) and previous.get(name):
+                    fields[name] = previous[name]
+            if not fields.get("amount"):
+                fields["amount"] = "0"  # an item of an order whose total is on its first line
+        previous = fields
         purchase, problems = purchase_fields(
             fields, region=ws.config.region, currency=ws.config.currency, source=source
         )
@@ -688,23 +719,26 @@ def import_purchases_csv(
             continue
         purchase.contact_id = contact_id
         purchase.external_id = _purchase_id(purchase, fields, seen)
-        batch.append(purchase)
-        if len(batch) >= _CHUNK:
-            _record(ws, batch, report)
+        if purchase.external_id == order[0] and purchase.currency != order[1]:
+            why = f"is not its order's currency ({order[1]}); amounts are never added across"
+            report.problems.append(Problem(table.name, number, "", purchase.currency, why))
+            report.rejected += 1
+            continue
+        order = (purchase.external_id, purchase.currency)
+        orders.add(
+            purchase,
+            status_given=bool(fields.get("status")),
+            refunded_given=bool(fields.get("refunded")),
+        )
         if progress and done % _CHUNK == 0:
             progress(done, total)
-    _record(ws, batch, report)
+    counts = orders.finish()
+    report.created += counts.created
+    report.updated += counts.updated
+    report.unchanged += counts.unchanged + counts.kept_corrected
     if progress:
         progress(total, total)
     return report
-
-
-def _record(ws: Workspace, batch: list[Purchase], report: ImportReport) -> None:
-    if batch:
-        fresh = ws.record_purchases(batch)
-        report.created += fresh
-        report.unchanged += len(batch) - fresh
-        batch.clear()
 
 
 def _full_name(fields: Mapping[str, str]) -> str:
@@ -713,18 +747,18 @@ def _full_name(fields: Mapping[str, str]) -> str:
 
 
 def _purchase_id(purchase: Purchase, fields: Mapping[str, str], seen: dict[str, int]) -> str:
-    """``order:GL-1001`` or ``line:<hash>``; a repeat within the file gets ``#2``, ``#3``."""
+    """``order:GL-1001`` (every line of that order) or ``line:<hash>`` for a line without an
+    order id; a repeat of such a line within the file gets ``#2``, ``#3``."""
     if purchase.external_id:
-        base = f"order:{purchase.external_id}"
-    else:
-        who = (
-            fields.get("email", "").lower(),
-            fields.get("phone", ""),
-            _full_name(fields).casefold(),
-        )
-        what = (purchase.date.isoformat(), str(purchase.amount), purchase.currency)
-        line = "\x1f".join((*who, *what, purchase.category, purchase.items, purchase.note))
-        base = "line:" + hashlib.blake2b(line.encode(), digest_size=10).hexdigest()
+        return f"{ORDER_PREFIX}{purchase.external_id}"
+    who = (
+        fields.get("email", "").lower(),
+        fields.get("phone", ""),
+        _full_name(fields).casefold(),
+    )
+    what = (purchase.date.isoformat(), str(purchase.amount), purchase.currency)
+    line = "\x1f".join((*who, *what, purchase.category, purchase.items, purchase.note))
+    base = "line:" + hashlib.blake2b(line.encode(), digest_size=10).hexdigest()
     seen[base] = seen.get(base, 0) + 1
     return base if seen[base] == 1 else f"{base}#{seen[base]}"
 
@@ -732,9 +766,11 @@ def _purchase_id(purchase: Purchase, fields: Mapping[str, str], seen: dict[str, 
 class _CustomerFinder:
     """Finds a purchase line's customer: email, then phone, then a name only one contact has."""
 
-    def __init__(self, ws: Workspace) -> None:
+    def __init__(self, ws: Workspace, *, preload: bool = False) -> None:
         self.ws = ws
         self.cache: dict[tuple[str, str], tuple[str | None, str]] = {}
+        # For a large file: every email and phone's owner read at once, not one query each.
+        self.owners = ws.key_owners(("email", "phone")) if preload else {}
 
     def find(self, fields: Mapping[str, str]) -> tuple[str | None, str]:
         """``(contact id, "")`` or ``(None, why not)``."""
@@ -758,6 +794,18 @@ class _CustomerFinder:
         return None, "; ".join(tried) or "no customer email, phone or name on this line"
 
     def _by_ref(self, kind: str, value: str) -> tuple[str | None, str]:
+        if self.owners:
+            try:
+                normalised = (
+                    identity.normalise_email(value)
+                    if kind == "email"
+                    else identity.normalise_phone(value, self.ws.config.region)
+                )
+            except InvalidValue:
+                normalised = ""
+            owner = self.owners.get((kind, normalised))
+            if owner is not None:
+                return owner, ""  # merges move keys to the survivor
         try:
             return self.ws.get_contact(value).id, ""
         except NotFound:

@@ -360,6 +360,21 @@ def _deep_copy(value: Any) -> Any:
     return value
 
 
+class PurchaseStatus(StrEnum):
+    """What happened to a sale's money. Only paid money that stayed counts as spend."""
+
+    PAID = "paid"
+    PARTIALLY_REFUNDED = "partially_refunded"  # paid, then some of it given back
+    REFUNDED = "refunded"  # paid, then all of it given back
+    PENDING = "pending"  # not paid yet (authorised, awaiting payment)
+    FAILED = "failed"  # the payment was declined or expired
+    VOIDED = "voided"  # cancelled before money moved, or struck out by the owner
+
+
+# Statuses whose money never came in: nothing counts, however large the amount.
+NO_MONEY = frozenset({PurchaseStatus.PENDING, PurchaseStatus.FAILED, PurchaseStatus.VOIDED})
+
+
 @dataclass
 class Conflict:
     """A field changed in two places since the last sync, as the sync settled it.
@@ -395,19 +410,55 @@ class Conflict:
 
 @dataclass
 class Purchase:
-    """Something a customer bought (a negative amount is a refund)."""
+    """One order (or a till sale): what a customer bought, and what happened to the money.
+
+    ``amount`` is what was charged (the order's lines added up), ``refunded`` what was given
+    back; :attr:`kept` is the money that came in and stayed, the only money that counts as
+    spend. A purchase with a negative amount and no order is a refund on its own.
+    """
 
     contact_id: str
     date: date
     amount: Decimal
     currency: str = "USD"
     category: str = ""
-    items: str = ""
+    items: str = ""  # the order's lines, "; "-separated
     note: str = ""
     source: str = ""
     external_id: str = ""  # the till's or shop's order id, so re-importing does not double-count
+    status: PurchaseStatus = PurchaseStatus.PAID
+    refunded: Decimal = Decimal(0)
+    edited_at: datetime | None = None  # corrected by the owner: imports leave it alone
     id: str = field(default_factory=lambda: new_id("p"))
     created_at: datetime = field(default_factory=utcnow)
+
+    @property
+    def order_id(self) -> str:
+        """The shop's order id (the same as :attr:`external_id`)."""
+        return self.external_id
+
+    @property
+    def kept(self) -> Decimal:
+        """The money that came in and stayed: nothing for a failed, voided, pending or fully
+        refunded sale; the amount less refunds otherwise (negative for a lone refund)."""
+        return kept_money(self.status, self.amount, self.refunded)
+
+
+def kept_money(status: PurchaseStatus, amount: Decimal, refunded: Decimal) -> Decimal:
+    """See :attr:`Purchase.kept`."""
+    if status in NO_MONEY or status == PurchaseStatus.REFUNDED:
+        return Decimal("0.00")
+    return amount - refunded
+
+
+def settled_status(status: PurchaseStatus, amount: Decimal, refunded: Decimal) -> PurchaseStatus:
+    """``status`` made to agree with the refunds: a paid order refunded in full is refunded,
+    in part partially refunded (a status saying so already is kept)."""
+    if status in (PurchaseStatus.PAID, PurchaseStatus.PARTIALLY_REFUNDED) and refunded > 0:
+        if amount > 0 and refunded >= amount:
+            return PurchaseStatus.REFUNDED
+        return PurchaseStatus.PARTIALLY_REFUNDED
+    return status
 
 
 @dataclass
@@ -456,9 +507,16 @@ class FollowUp:
 
 @dataclass
 class ContactStats:
-    """Figures derived from a contact's purchases and interactions (never typed in)."""
+    """Figures derived from a contact's purchases and interactions (never typed in).
 
-    purchase_count: int = 0
+    Money is what came in and stayed (:attr:`Purchase.kept`). ``total_spend`` and
+    ``spend_12m`` are in the shop's currency: purchases in other currencies count only when
+    the owner set a conversion rate for them; ``spend_by_currency`` keeps every currency apart.
+    A visit is an order whose money stayed (three lines of one order are one visit).
+    """
+
+    purchase_count: int = 0  # orders whose money stayed (visits)
+    purchase_days: int = 0  # the days with such an order (what repeat-purchase models count)
     first_purchase: date | None = None
     last_purchase: date | None = None
     total_spend: Decimal = Decimal(0)
@@ -466,19 +524,36 @@ class ContactStats:
     typical_gap: timedelta | None = None  # median days between purchase dates
     last_interaction: date | None = None  # last logged interaction
     last_touch: date | None = None  # last interaction or purchase, whichever is later
+    spend_by_currency: dict[str, Decimal] = field(default_factory=dict)  # every currency apart
 
     @classmethod
     def compute(
-        cls, purchases: list[Purchase], interactions: list[Interaction], today: date
+        cls,
+        purchases: list[Purchase],
+        interactions: list[Interaction],
+        today: date,
+        *,
+        currency: str = "USD",
+        rates: dict[str, Decimal] | None = None,
     ) -> ContactStats:
         stats = cls()
         year_ago = today - timedelta(days=365)
-        days = sorted({p.date for p in purchases if p.amount > 0})
+        visits = sorted(p.date for p in purchases if p.kept > 0)
         for purchase in purchases:
-            stats.total_spend += purchase.amount
+            kept = purchase.kept
+            if not kept:
+                continue
+            by = stats.spend_by_currency
+            by[purchase.currency] = by.get(purchase.currency, Decimal(0)) + kept
+            shop = in_currency(kept, purchase.currency, currency, rates)
+            if shop is None:
+                continue
+            stats.total_spend += shop
             if year_ago < purchase.date <= today:
-                stats.spend_12m += purchase.amount
-        stats.purchase_count = len(days)
+                stats.spend_12m += shop
+        stats.purchase_count = len(visits)
+        days = sorted(set(visits))
+        stats.purchase_days = len(days)
         if days:
             stats.first_purchase, stats.last_purchase = days[0], days[-1]
         if len(days) > 1:
@@ -491,3 +566,14 @@ class ContactStats:
             filter(None, (stats.last_interaction, stats.last_purchase)), default=None
         )
         return stats
+
+
+def in_currency(
+    amount: Decimal, code: str, shop: str, rates: dict[str, Decimal] | None
+) -> Decimal | None:
+    """``amount`` of ``code`` in the shop's currency: itself, converted at the owner's rate
+    (``rates[code]`` of the shop's currency for one ``code``), or None when there is no rate."""
+    if code == shop:
+        return amount
+    rate = (rates or {}).get(code)
+    return None if rate is None else (amount * rate).quantize(Decimal("0.01"))

@@ -50,6 +50,7 @@ from .models import (
     PartialDate,
     Provenance,
     Purchase,
+    PurchaseStatus,
     utcnow,
 )
 
@@ -321,6 +322,7 @@ _NUMBER = re.compile(r"\d(?:[\d.,' \u00a0\u202f’]*\d)?|[.,]\d+")
 _GROUP_SPACE = re.compile(r"[' \u00a0\u202f’]+")
 _GROUP_MARK = re.compile(r"[.,]")
 _AMOUNT_EXAMPLES = "expected e.g. 1,240.50, 1.240,50 € or EUR 5"
+_PLAIN_AMOUNT = re.compile(r"-?[0-9]+(?:\.[0-9]{1,2})?")  # never a thousands grouping
 
 
 def parse_amount(value: Any, *, currency: str = "USD") -> tuple[Decimal, str]:
@@ -336,9 +338,11 @@ def parse_amount(value: Any, *, currency: str = "USD") -> tuple[Decimal, str]:
         number = Decimal(str(value))
         if not number.is_finite():
             raise InvalidValue("amount", value, "is not a number")
-        return number + 0, default
+        return _storable(number + 0, value), default
     if not isinstance(value, str):
         raise InvalidValue("amount", value, f"not an amount: {_AMOUNT_EXAMPLES}")
+    if _PLAIN_AMOUNT.fullmatch(value):  # 12, -5.5, 1240.50: most lines of an export
+        return _storable(Decimal(value) + 0, value), default
     text = value.strip().casefold().replace("\u2212", "-")
     if not text:
         raise InvalidValue("amount", value, f"is empty: {_AMOUNT_EXAMPLES}")
@@ -357,7 +361,16 @@ def parse_amount(value: Any, *, currency: str = "USD") -> tuple[Decimal, str]:
     number = Decimal(_plain_number(text, code, value))
     if negative or signs == ["-"]:
         number = -number
-    return number + 0, code  # + 0 turns -0 into 0
+    return _storable(number + 0, value), code  # + 0 turns -0 into 0
+
+
+MAX_AMOUNT = Decimal("999999999999.99")  # what the store's NUMERIC(14, 2) holds
+
+
+def _storable(number: Decimal, original: Any) -> Decimal:
+    if abs(number) > MAX_AMOUNT:
+        raise InvalidValue("amount", original, f"is larger than {MAX_AMOUNT:,}")
+    return number
 
 
 def _strip_marks(text: str) -> tuple[str, list[str], list[str]]:
@@ -401,13 +414,16 @@ def _currency_code(mark: str, default: str, original: str) -> str:
     return default if default in _DOLLARS else "USD"
 
 
+def _not_an_amount(original: str) -> InvalidValue:
+    return InvalidValue("amount", original, f"not an amount: {_AMOUNT_EXAMPLES}")
+
+
 def _plain_number(text: str, currency: str, original: str) -> str:
     """Digits with at most one ``.`` as decimal point, from any common grouping."""
-    bad = InvalidValue("amount", original, f"not an amount: {_AMOUNT_EXAMPLES}")
     if _GROUP_SPACE.search(text):
         groups = _GROUP_SPACE.split(text)
         if any(len(g) < 3 or not g[:3].isdigit() for g in groups[1:]):
-            raise bad
+            raise _not_an_amount(original)
         text = "".join(groups)
     dots, commas = text.count("."), text.count(",")
     if dots and commas:
@@ -423,7 +439,7 @@ def _plain_number(text: str, currency: str, original: str) -> str:
         decimal_mark = ""
     whole, _, fraction = text.rpartition(decimal_mark) if decimal_mark else (text, "", "")
     if "." in fraction or "," in fraction or ("." in whole and "," in whole):
-        raise bad
+        raise _not_an_amount(original)
     groups = _GROUP_MARK.split(whole)
     # Thousands come in threes; Indian grouping (1,00,000) has pairs before the last three.
     if len(groups) > 1 and not (
@@ -431,7 +447,7 @@ def _plain_number(text: str, currency: str, original: str) -> str:
         and len(groups[-1]) == 3
         and all(len(g) in (2, 3) for g in groups[1:])
     ):
-        raise bad
+        raise _not_an_amount(original)
     digits = "".join(groups) or "0"
     return f"{digits}.{fraction}" if fraction else digits
 
@@ -467,6 +483,76 @@ def parse_bool(value: Any) -> bool:
     if key in _FALSE:
         return False
     raise InvalidValue("yes/no", value, "not yes or no: write yes/no, true/false, 1/0 or x")
+
+
+# How tills, shops and payment processors write what happened to a sale (Shopify financial
+# status, Stripe payment status, WooCommerce order status, Square, PayPal), folded.
+_STATUS_WORDS: dict[PurchaseStatus, frozenset[str]] = {
+    PurchaseStatus.PAID: frozenset(
+        [
+            "paid",
+            "succeeded",
+            "success",
+            "successful",
+            "complete",
+            "completed",
+            "captured",
+            "settled",
+            "approved",
+            "partiallypaid",
+            "processed",
+            "fulfilled",
+            "closed",
+        ]
+    ),
+    PurchaseStatus.PARTIALLY_REFUNDED: frozenset({"partiallyrefunded", "partialrefund"}),
+    PurchaseStatus.REFUNDED: frozenset(
+        {"refunded", "fullyrefunded", "refund", "reversed", "returned", "chargeback"}
+    ),
+    PurchaseStatus.PENDING: frozenset(
+        [
+            "pending",
+            "authorized",
+            "authorised",
+            "uncaptured",
+            "unpaid",
+            "processing",
+            "onhold",
+            "awaitingpayment",
+            "incomplete",
+            "requirespaymentmethod",
+            "requiresaction",
+            "open",
+        ]
+    ),
+    PurchaseStatus.FAILED: frozenset(
+        {"failed", "declined", "denied", "expired", "rejected", "error", "blocked"}
+    ),
+    PurchaseStatus.VOIDED: frozenset(
+        {"voided", "void", "cancelled", "canceled", "cancel", "deleted", "trash"}
+    ),
+}
+_STATUS_BY_WORD = {word: status for status, words in _STATUS_WORDS.items() for word in words}
+
+
+def parse_status(value: Any) -> PurchaseStatus:
+    """What happened to a sale, as shops write it: ``Paid``, ``partially_refunded``,
+    ``Failed``, ``declined``, ``voided``, ``Cancelled``, ``pending``, ``Succeeded``..."""
+    if isinstance(value, PurchaseStatus):
+        return value
+    key = _BOOL_PUNCTUATION.sub("", value.casefold()) if isinstance(value, str) else None
+    if key in _STATUS_BY_WORD:
+        return _STATUS_BY_WORD[key]
+    choices = ", ".join(s.value for s in PurchaseStatus)
+    raise InvalidValue("status", value, f"not a payment status; use one of {choices}")
+
+
+def parse_currency(value: Any) -> str:
+    """A three-letter ISO currency code (``usd`` -> ``USD``)."""
+    code = _text(value).upper()
+    if code not in _ISO_CURRENCIES:
+        raise InvalidValue("currency", value, "is not a currency code like USD or EUR")
+    return code
 
 
 def parse_channel(value: Any) -> Channel:
@@ -968,7 +1054,9 @@ def purchase_fields(
     """A draft :class:`Purchase` (``contact_id`` still empty) from loose values, and problems.
 
     Keys: ``date``, ``amount`` (``total``), ``currency``, ``category``, ``items``, ``note``,
-    ``order_id``. Without a readable date and amount there is no purchase (None).
+    ``order_id``, ``status`` (see :func:`parse_status`) and ``refunded`` (the amount given
+    back). Without a readable date and amount there is no purchase (None); an unreadable
+    status or refund is a problem and the purchase is kept as paid, without a refund.
     """
     problems: list[InvalidValue] = []
     values = {_key(k): v for k, v in without_nul(fields, problems).items()}
@@ -978,7 +1066,7 @@ def purchase_fields(
         on = parse_date(values.get("date"), region=region)
     except InvalidValue as error:
         why = "has no date" if _is_empty(values.get("date")) else error.why
-        problems.append(InvalidValue("date", values.get("date"), why))
+        problems.append(InvalidValue("date", _text(values.get("date")), why))
     column_currency = _text(values.get("currency")).upper()
     if column_currency and column_currency not in _ISO_CURRENCIES:
         problems.append(
@@ -996,6 +1084,18 @@ def purchase_fields(
         number = None
     if on is None or number is None or code is None:
         return None, problems
+    status = PurchaseStatus.PAID
+    if not _is_empty(values.get("status")):
+        try:
+            status = parse_status(values["status"])
+        except InvalidValue as error:
+            problems.append(error)
+    refunded = Decimal(0)
+    if not _is_empty(values.get("refunded")):
+        try:
+            refunded = _refund(values["refunded"], code)
+        except InvalidValue as error:
+            problems.append(error)
     purchase = Purchase(
         contact_id="",
         date=on,
@@ -1006,8 +1106,18 @@ def purchase_fields(
         note=_text(values.get("note")),
         source=source,
         external_id=_text(values.get("order_id")).strip(),
+        status=status,
+        refunded=refunded,
     )
     return purchase, problems
+
+
+def _refund(value: Any, currency: str) -> Decimal:
+    """An amount given back (a refund written ``-12`` or ``(12.00)`` is 12), in ``currency``."""
+    number, code = parse_amount(value, currency=currency)
+    if code != currency:
+        raise InvalidValue("refunded", value, f"is in {code} but the sale is in {currency}")
+    return abs(number)
 
 
 # -- helpers ---------------------------------------------------------------------------------

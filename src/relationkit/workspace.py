@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -35,6 +35,7 @@ from .identity.keys import Key
 from .merges import MergeRecord, Moved, Unmerged
 from .models import (
     CONTACT_FIELDS,
+    NO_MONEY,
     Channel,
     Conflict,
     Consent,
@@ -45,8 +46,13 @@ from .models import (
     Interaction,
     InteractionKind,
     Purchase,
+    PurchaseStatus,
+    new_id,
+    settled_status,
     utcnow,
 )
+from .orders import ORDER_PREFIX, OrderCounts, OrderUpdate
+from .parsing import parse_amount, parse_currency, parse_date, parse_status
 from .store import schema as t
 from .store.codec import contact_from_dict, contact_to_dict, field_from_jsonable
 from .store.database import create_db_engine, migrate
@@ -260,6 +266,14 @@ class Workspace:
             )
         ).first()
         return row.contact_id if row else None
+
+    def key_owners(self, kinds: Sequence[str]) -> dict[tuple[str, str], str]:
+        """Every identity key of these kinds (``email``, ``phone``: normalised values) and the
+        contact id holding it, in one query: for importers matching many lines at once."""
+        k = t.contact_keys.c
+        with self.transaction() as conn:
+            rows = conn.execute(select(k.kind, k.value, k.contact_id).where(k.kind.in_(kinds)))
+            return {(kind, value): owner for kind, value, owner in rows}
 
     def get_contact(self, ref: str | Contact) -> Contact:
         """A contact by id, email, phone or LinkedIn URL (merged ids lead to the survivor)."""
@@ -692,68 +706,254 @@ class Workspace:
         contact: str | Contact,
         amount: Decimal | float | str,
         *,
-        on: date | None = None,
+        on: date | str | None = None,
         currency: str | None = None,
         category: str = "",
         items: str = "",
         note: str = "",
         source: str = "api",
+        order_id: str | None = None,
         external_id: str | None = None,
+        status: PurchaseStatus | str | None = None,
+        refunded: Decimal | float | str | None = None,
     ) -> Purchase:
-        """Record a purchase (negative amount: a refund). The same ``(source, external_id)``
-        recorded again returns the purchase already stored instead of counting it twice."""
-        try:
-            value = Decimal(str(amount)).quantize(Decimal("0.01"))
-        except ArithmeticError as exc:
-            raise InvalidValue("amount", amount, "not a number") from exc
-        with self.transaction() as conn:
-            if external_id:
-                existing = conn.execute(
-                    select(t.purchases).where(
-                        t.purchases.c.source == source, t.purchases.c.external_id == external_id
-                    )
-                ).first()
-                if existing:
-                    return _purchase(existing)
-            purchase = Purchase(
-                contact_id=self._contact_id(contact),
-                date=on or date.today(),
-                amount=value,
-                currency=(currency or self.config.currency).upper(),
-                category=category,
-                items=items,
-                note=note,
-                source=source,
-                external_id=external_id or "",
-            )
-            conn.execute(insert(t.purchases).values(**_purchase_row(purchase)))
-        return purchase
+        """Record a sale, read as the CLI reads it: ``"$85"``, ``"1,240.50"``, ``"EUR 30"``;
+        ``on`` a date or ``"12/1/2026"`` (default today). A negative amount with no order is a
+        refund on its own; ``refunded`` is what was given back of this sale and ``status`` what
+        happened to it (:class:`PurchaseStatus` or as shops write it: "Paid", "declined").
+
+        With an ``order_id`` (``external_id`` is the same thing) the call is an upsert: the
+        same ``(source, order_id)`` recorded again updates that order (a status or refund not
+        given keeps the stored one) instead of counting it twice; an order the owner corrected
+        (:meth:`edit_purchase`) is returned as it is. Raises :class:`InvalidValue` naming the
+        field for anything unreadable.
+        """
+        line = self._purchase_line(contact, amount, on, currency, refunded, status)
+        line.category, line.items, line.note, line.source = category, items, note, source
+        order = order_id or external_id
+        if not order:
+            with self.transaction() as conn:
+                conn.execute(insert(t.purchases).values(**_purchase_row(line)))
+            return line
+        line.external_id = order
+        draft = OrderUpdate.start(line)
+        draft.add(line, status_given=status is not None, refunded_given=refunded is not None)
+        self.record_orders([draft])
+        return self.get_purchase_by_order(source, order)
+
+    def _purchase_line(
+        self,
+        contact: str | Contact,
+        amount: Any,
+        on: Any,
+        currency: str | None,
+        refunded: Any,
+        status: Any,
+    ) -> Purchase:
+        """A draft purchase from loose API values, read like the CLI and imports read them."""
+        shop = parse_currency(currency) if currency else self.config.currency.upper()
+        value, code = _amount("amount", amount, shop)
+        if currency and code != shop:
+            raise InvalidValue("amount", amount, f"is in {code} but currency says {shop}")
+        given_back = Decimal(0)
+        if refunded is not None:
+            given_back, refund_code = _amount("refunded", refunded, code)
+            if given_back < 0 or refund_code != code:
+                raise InvalidValue("refunded", refunded, f"must be a positive amount in {code}")
+        if on is None:
+            day = date.today()
+        elif isinstance(on, datetime):
+            day = on.date()
+        else:
+            day = parse_date(on, region=self.config.region)
+        return Purchase(
+            contact_id=self._contact_id(contact),
+            date=day,
+            amount=value,
+            currency=code,
+            status=parse_status(status) if status is not None else PurchaseStatus.PAID,
+            refunded=given_back,
+        )
 
     def record_purchases(self, purchases: Iterable[Purchase]) -> int:
-        """Store many purchases at once (importers); ones already recorded are skipped."""
-        batch = list(purchases)
+        """Store finished purchases at once (each one order: status and refund as given);
+        one whose ``(source, external_id)`` is stored already updates it. Returns how many
+        were new. Importers reading order lines use :class:`relationkit.orders.OrderCollector`."""
+        drafts = []
+        for purchase in purchases:
+            if not purchase.external_id:
+                purchase.external_id = new_id("line")
+            draft = OrderUpdate.start(purchase)
+            draft.add(purchase, status_given=True, refunded_given=True)
+            drafts.append(draft)
+        return self.record_orders(drafts).created
+
+    def record_orders(
+        self,
+        orders: Iterable[OrderUpdate],
+        *,
+        continuing: Collection[tuple[str, str]] = frozenset(),
+    ) -> OrderCounts:
+        """Upsert orders by ``(source, order_id)`` (see :mod:`relationkit.orders`).
+
+        A new order is stored; a stored one takes what the export says now (its lines, and its
+        status and refunds when the export gives them), so an export imported again, or a later
+        and longer one, changes each order to its latest state and never doubles it. Refund
+        rows alone (``charged`` False) only change the refunds. Orders in ``continuing`` were
+        stored earlier by the same import: their lines are added to the stored ones. Orders the
+        owner corrected (:meth:`edit_purchase`, :meth:`delete_purchase`) are left alone.
+        """
+        orders = list(orders)
+        counts = OrderCounts()
         with self.transaction() as conn:
-            known = set()
-            ids = [p.external_id for p in batch if p.external_id]
-            for start in range(0, len(ids), _CHUNK):
-                known |= {
-                    (r.source, r.external_id)
-                    for r in conn.execute(
-                        select(t.purchases.c.source, t.purchases.c.external_id).where(
-                            t.purchases.c.external_id.in_(ids[start : start + _CHUNK])
-                        )
-                    )
-                }
-            fresh = []
-            for purchase in batch:
-                key = (purchase.source, purchase.external_id)
-                if purchase.external_id and key in known:
+            stored = self._stored_orders(conn, orders)
+            fresh, changed = [], []
+            for order in orders:
+                key = (order.source, order.order_id)
+                before = stored.get(key)
+                if before is not None and before.edited_at is not None:
+                    counts.kept_corrected += 1
                     continue
-                known.add(key)
-                fresh.append(_purchase_row(purchase))
+                after = _apply_order(before, order, continuing=key in continuing)
+                if before is None:
+                    stored[key] = after
+                    fresh.append(_purchase_row(after))
+                    counts.created += 1
+                elif _purchase_row(after) == _purchase_row(before):
+                    counts.unchanged += 1
+                else:
+                    stored[key] = after
+                    changed.append({**_purchase_row(after), "_id": after.id})
+                    counts.updated += 1
             if fresh:
                 conn.execute(insert(t.purchases), fresh)
-        return len(fresh)
+            if changed:
+                columns = {k: bindparam(k) for k in changed[0] if k not in ("id", "_id")}
+                conn.execute(
+                    update(t.purchases)
+                    .where(t.purchases.c.id == bindparam("_id"))
+                    .values(**columns),
+                    changed,
+                )
+        return counts
+
+    @staticmethod
+    def _stored_orders(
+        conn: Connection, orders: list[OrderUpdate]
+    ) -> dict[tuple[str, str], Purchase]:
+        by_source: dict[str, list[str]] = {}
+        for order in orders:
+            by_source.setdefault(order.source, []).append(order.order_id)
+        stored = {}
+        for source, ids in by_source.items():
+            for start in range(0, len(ids), _CHUNK):
+                query = select(t.purchases).where(
+                    t.purchases.c.source == source,
+                    t.purchases.c.external_id.in_(ids[start : start + _CHUNK]),
+                )
+                for row in conn.execute(query):
+                    stored[(row.source, row.external_id)] = _purchase(row)
+        return stored
+
+    def get_purchase(self, ref: str) -> Purchase:
+        """A purchase by its id (``p_…``) or its order id (``1001`` or ``#1001``)."""
+        with self.transaction() as conn:
+            row = conn.execute(select(t.purchases).where(t.purchases.c.id == ref)).first()
+            if row is None:
+                orders = conn.execute(
+                    select(t.purchases)
+                    .where(t.purchases.c.external_id.in_(_order_refs(ref)))
+                    .limit(2)
+                ).all()
+                if len(orders) > 1:
+                    raise InvalidValue(
+                        "purchase", ref, "several sources have an order of that id; use its id"
+                    )
+                row = orders[0] if orders else None
+        if row is None:
+            raise NotFound("no purchase has the id or order id", ref=ref)
+        return _purchase(row)
+
+    def get_purchase_by_order(self, source: str, order_id: str) -> Purchase:
+        with self.transaction() as conn:
+            row = conn.execute(
+                select(t.purchases).where(
+                    t.purchases.c.source == source, t.purchases.c.external_id == order_id
+                )
+            ).first()
+        if row is None:
+            raise NotFound(f"no purchase from {source} has the order id", ref=order_id)
+        return _purchase(row)
+
+    def edit_purchase(self, ref: str, *, why: str = "", **changes: Any) -> Purchase:
+        """Correct a purchase (``amount``, ``on``, ``currency``, ``status``, ``refunded``,
+        ``category``, ``items``, ``note``), read like :meth:`record_purchase`. What it was
+        is kept in :meth:`purchase_history`; later imports leave the corrected purchase alone.
+        """
+        unknown = changes.keys() - _EDITABLE
+        if unknown:
+            raise InvalidValue("field", ", ".join(sorted(unknown)), "cannot be edited")
+        with self.transaction() as conn:
+            before = self.get_purchase(ref)
+            line = self._purchase_line(
+                before.contact_id,
+                changes.get("amount", before.amount),
+                changes.get("on", before.date),
+                changes.get("currency", before.currency),
+                changes.get("refunded", before.refunded),
+                changes.get("status", before.status),
+            )
+            status = line.status if "status" in changes else before.status
+            if "status" not in changes and status not in NO_MONEY:
+                status = PurchaseStatus.PAID  # refunds decide it again
+            after = replace(
+                before,
+                date=line.date,
+                amount=line.amount,
+                currency=line.currency,
+                refunded=line.refunded,
+                status=settled_status(status, line.amount, line.refunded),
+                category=changes.get("category", before.category),
+                items=changes.get("items", before.items),
+                note=changes.get("note", before.note),
+                edited_at=utcnow(),
+            )
+            self._keep_history(conn, before, "edited", why)
+            row = _purchase_row(after)
+            conn.execute(update(t.purchases).where(t.purchases.c.id == after.id).values(**row))
+        return after
+
+    def delete_purchase(self, ref: str, *, why: str = "") -> Purchase:
+        """Strike a purchase out: it becomes ``voided`` (nothing of it counts) and stays on
+        record with what it was in :meth:`purchase_history`; imports do not bring it back."""
+        return self.edit_purchase(ref, why=why or "deleted", status=PurchaseStatus.VOIDED)
+
+    def _keep_history(self, conn: Connection, before: Purchase, action: str, why: str) -> None:
+        record = _purchase_row(before)
+        snapshot = {
+            k: v.isoformat() if isinstance(v, date | datetime) else str(v) if v is not None else v
+            for k, v in record.items()
+        }
+        conn.execute(
+            insert(t.purchase_history).values(
+                purchase_id=before.id, at=utcnow(), action=action, before=snapshot, note=why
+            )
+        )
+
+    def purchase_history(self, ref: str) -> list[dict[str, Any]]:
+        """Each correction of a purchase, oldest first: ``at``, ``action``, ``note`` and
+        ``before`` (the purchase's fields as they were)."""
+        purchase_id = self.get_purchase(ref).id
+        query = (
+            select(t.purchase_history)
+            .where(t.purchase_history.c.purchase_id == purchase_id)
+            .order_by(t.purchase_history.c.id)
+        )
+        with self.transaction() as conn:
+            return [
+                {"at": r.at, "action": r.action, "note": r.note, "before": r.before}
+                for r in conn.execute(query)
+            ]
 
     def record_interaction(
         self,
@@ -826,7 +1026,11 @@ class Workspace:
     def stats(self, contact: str | Contact, today: date | None = None) -> ContactStats:
         """Purchase and interaction figures for one contact, derived from its history."""
         return ContactStats.compute(
-            self.purchases(contact), self.interactions(contact), today or date.today()
+            self.purchases(contact),
+            self.interactions(contact),
+            today or date.today(),
+            currency=self.config.currency.upper(),
+            rates=self.config.rates(),
         )
 
     # -- duplicates and merging ------------------------------------------------------------------
@@ -1501,15 +1705,20 @@ def _purchase_row(p: Purchase) -> dict[str, Any]:
         "source": p.source,
         "external_id": p.external_id or None,
         "created_at": p.created_at,
+        "status": p.status.value,
+        "refunded": p.refunded,
+        "kept": p.kept,
+        "edited_at": p.edited_at,
     }
 
 
 def _purchase(row: Any) -> Purchase:
+    cents = Decimal("0.01")
     return Purchase(
         id=row.id,
         contact_id=row.contact_id,
         date=row.date,
-        amount=Decimal(row.amount).quantize(Decimal("0.01")),
+        amount=Decimal(row.amount).quantize(cents),
         currency=row.currency,
         category=row.category,
         items=row.items,
@@ -1517,7 +1726,84 @@ def _purchase(row: Any) -> Purchase:
         source=row.source,
         external_id=row.external_id or "",
         created_at=row.created_at,
+        status=PurchaseStatus(row.status),
+        refunded=Decimal(row.refunded).quantize(cents),
+        edited_at=row.edited_at,
     )
+
+
+def _order_refs(ref: str) -> list[str]:
+    """The keys an order id the owner types may be stored under (``1001`` finds ``#1001``)."""
+    bare = ref.removeprefix(ORDER_PREFIX)
+    return [ref, f"{ORDER_PREFIX}{bare}", f"{ORDER_PREFIX}#{bare.removeprefix('#')}"]
+
+
+_EDITABLE = frozenset(
+    {"amount", "on", "currency", "status", "refunded", "category", "items", "note"}
+)
+
+
+def _amount(name: str, value: Any, currency: str) -> tuple[Decimal, str]:
+    """An amount from the API: a number, or text read like the CLI reads it."""
+    try:
+        number, code = parse_amount(value, currency=currency)
+        return number.quantize(Decimal("0.01")), code
+    except InvalidValue as error:
+        raise InvalidValue(name, value, error.why) from None
+    except ArithmeticError:
+        raise InvalidValue(name, value, "not a number") from None
+
+
+def _apply_order(before: Purchase | None, order: OrderUpdate, *, continuing: bool) -> Purchase:
+    """The purchase an order becomes when ``order`` (what an export says of it) is applied
+    to what was stored (``before``); see :meth:`Workspace.record_orders`."""
+    items = "; ".join(order.items)
+    refunds = order.refunds
+    if before is None:
+        after = Purchase(
+            contact_id=order.contact_id,
+            date=order.date,
+            amount=order.amount,
+            currency=order.currency,
+            category=order.category,
+            items=items,
+            note=order.note,
+            source=order.source,
+            external_id=order.order_id,
+            status=order.status or PurchaseStatus.PAID,
+            refunded=refunds or Decimal(0),
+        )
+    elif continuing:
+        charged_before = before.amount != 0 or bool(before.items)
+        after = replace(
+            before,
+            amount=before.amount + order.amount,
+            date=min(before.date, order.date) if charged_before else order.date,
+            items="; ".join(filter(None, (before.items, items))),
+            category=before.category or order.category,
+            note=before.note or order.note,
+            status=order.status or before.status,
+            refunded=before.refunded
+            if refunds is None
+            else max(before.refunded + order.refund_rows, order.refunded or Decimal(0)),
+        )
+        if not charged_before:
+            after.currency = order.currency
+    else:
+        after = replace(
+            before,
+            status=order.status
+            or (before.status if before.status in NO_MONEY else PurchaseStatus.PAID),
+            refunded=before.refunded if refunds is None else refunds,
+        )
+        if order.charged:
+            after.date, after.amount, after.currency = order.date, order.amount, order.currency
+            after.category, after.items, after.note = order.category, items, order.note
+    after.status = settled_status(after.status, after.amount, after.refunded)
+    if after.status == PurchaseStatus.REFUNDED and after.refunded < after.amount:
+        after.refunded = after.amount
+    after.contact_id = order.contact_id if before is None else before.contact_id
+    return after
 
 
 def _interaction(row: Any) -> Interaction:

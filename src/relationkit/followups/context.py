@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, case, func, select
 
-from ..models import Contact, ContactStats, Purchase
+from ..models import Contact, ContactStats, Purchase, in_currency
 from ..store import schema as t
 from ..store.codec import contact_from_dict
 from ..store.database import sqlite_file
@@ -59,6 +59,7 @@ class PlaybookContext:
     stats: dict[str, CustomerStats]
     currency: str
     _shared: _Shared = field(repr=False)
+    rates: dict[str, Decimal] = field(default_factory=dict)  # the owner's conversion rates
 
     def with_settings(self, settings: dict[str, Any]) -> PlaybookContext:
         """The same data seen by another rule (with that rule's settings)."""
@@ -67,13 +68,22 @@ class PlaybookContext:
     def stat(self, contact_id: str) -> CustomerStats:
         return self.stats.get(contact_id) or CustomerStats()
 
-    def money(self, amount: Decimal | float) -> str:
-        """``$1,240`` or ``$1,240.50`` (``€``, ``£``; other currencies as ``CHF 12``)."""
+    def money(self, amount: Decimal | float, currency: str | None = None) -> str:
+        """``$1,240`` or ``$1,240.50`` (``€``, ``£``; other currencies as ``CHF 12``), in the
+        shop's currency unless ``currency`` says otherwise (a dollar of another country is
+        written with its code: ``CAD 12``)."""
+        code = (currency or self.currency).upper()
         value = Decimal(str(amount)).quantize(Decimal("0.01"))
         sign = "-" if value < 0 else ""
         digits = f"{abs(value):,.0f}" if value == value.to_integral() else f"{abs(value):,.2f}"
-        symbol = _SYMBOLS.get(self.currency)
-        return f"{sign}{symbol}{digits}" if symbol else f"{sign}{self.currency} {digits}"
+        symbol = _SYMBOLS.get(code)
+        if symbol == "$" and code != self.currency:
+            symbol = None
+        return f"{sign}{symbol}{digits}" if symbol else f"{sign}{code} {digits}"
+
+    def in_shop_currency(self, amount: Decimal, currency: str) -> Decimal | None:
+        """``amount`` in the shop's currency at the owner's rate; None without a rate."""
+        return in_currency(amount, currency.upper(), self.currency, self.rates)
 
     def shared(self, key: Any, compute: Callable[[], T]) -> T:
         """A value computed once per run and shared by all rules (a model fit, a query)."""
@@ -82,11 +92,12 @@ class PlaybookContext:
         return self._shared.values[key]
 
     def purchases_between(self, start: date, end: date) -> list[Purchase]:
-        """Every purchase dated ``start`` to ``end`` inclusive (for rules about single sales)."""
+        """Every sale dated ``start`` to ``end`` inclusive whose money stayed (failed, voided,
+        pending and fully refunded ones left out), for rules about single sales."""
 
         def load() -> list[Purchase]:
             found = self._shared.workspace.purchases(since=start)
-            return [p for p in found if p.date <= end]
+            return [p for p in found if p.date <= end and p.kept > 0]
 
         return self.shared(("purchases", start, end), load)
 
@@ -112,20 +123,21 @@ def load_context(ws: Workspace, today: date) -> PlaybookContext:
     database works through a million purchases while Python reads the contacts), except
     inside an outer transaction, whose changes they must see (a dry-run sync).
     """
+    currency, rates = ws.config.currency.upper(), ws.config.rates()
     if ws.in_transaction or not _readable_apart(ws.engine):
         with ws.transaction() as conn:
             contacts = _contacts(conn)
-            stats = _figures(conn, today)
+            stats = _figures(conn, today, currency, rates)
     else:
         with ThreadPoolExecutor(max_workers=1) as pool:
-            figures = pool.submit(_figures_apart, ws.engine, today)
+            figures = pool.submit(_figures_apart, ws.engine, today, currency, rates)
             with ws.transaction() as conn:
                 contacts = _contacts(conn)
             stats = figures.result()
     stats = {cid: s for cid, s in stats.items() if cid in contacts}
     for contact_id in contacts.keys() - stats.keys():
         stats[contact_id] = CustomerStats()
-    return PlaybookContext(today, {}, contacts, stats, ws.config.currency, _Shared(ws))
+    return PlaybookContext(today, {}, contacts, stats, currency, _Shared(ws), rates)
 
 
 def _contacts(conn: Any) -> dict[str, Contact]:
@@ -133,8 +145,10 @@ def _contacts(conn: Any) -> dict[str, Contact]:
     return {row.data["id"]: contact_from_dict(row.data) for row in rows}
 
 
-def _figures(conn: Any, today: date) -> dict[str, CustomerStats]:
-    stats = _spend(conn, today)
+def _figures(
+    conn: Any, today: date, currency: str, rates: dict[str, Decimal]
+) -> dict[str, CustomerStats]:
+    stats = _spend(conn, today, currency, rates)
     _add_visits(conn, today, stats)
     _add_interactions(conn, today, stats)
     return stats
@@ -145,9 +159,11 @@ def _readable_apart(engine: Engine) -> bool:
     return engine.dialect.name != "sqlite" or sqlite_file(engine.url) is not None
 
 
-def _figures_apart(engine: Engine, today: date) -> dict[str, CustomerStats]:
+def _figures_apart(
+    engine: Engine, today: date, currency: str, rates: dict[str, Decimal]
+) -> dict[str, CustomerStats]:
     with engine.connect() as conn:
-        return _figures(conn, today)
+        return _figures(conn, today, currency, rates)
 
 
 def _scanned(column: Any) -> Any:
@@ -157,26 +173,37 @@ def _scanned(column: Any) -> Any:
     return column.concat("").label(column.name)
 
 
-def _spend(conn: Any, today: date) -> dict[str, CustomerStats]:
-    """Total, 12-month and past-week spend per contact (refunds subtract)."""
+def _spend(
+    conn: Any, today: date, currency: str, rates: dict[str, Decimal]
+) -> dict[str, CustomerStats]:
+    """Total, 12-month and past-week money kept per contact (refunds subtract; failed, voided
+    and pending sales add nothing), summed per currency; the shop-currency figures take other
+    currencies only at the owner's rates."""
     p = t.purchases.c
     contact_id = _scanned(p.contact_id)
     query = (
         select(
             contact_id,
-            func.sum(p.amount).label("total"),
-            func.sum(case((p.date > today - timedelta(days=365), p.amount), else_=0)).label("year"),
-            func.sum(case((p.date > today - timedelta(days=7), p.amount), else_=0)).label("week"),
+            p.currency,
+            func.sum(p.kept).label("total"),
+            func.sum(case((p.date > today - timedelta(days=365), p.kept), else_=0)).label("year"),
+            func.sum(case((p.date > today - timedelta(days=7), p.kept), else_=0)).label("week"),
         )
-        .where(p.date <= today)
-        .group_by(contact_id)
+        .where(p.date <= today, p.kept != 0)
+        .group_by(contact_id, p.currency)
     )
-    return {
-        r.contact_id: CustomerStats(
-            total_spend=_money(r.total), spend_12m=_money(r.year), spend_week=_money(r.week)
+    stats: dict[str, CustomerStats] = {}
+    for r in conn.execute(query):
+        s = stats.setdefault(r.contact_id, CustomerStats())
+        s.spend_by_currency[r.currency] = _money(r.total)
+        total, year, week = (
+            in_currency(_money(v), r.currency, currency, rates) for v in (r.total, r.year, r.week)
         )
-        for r in conn.execute(query)
-    }
+        if total is not None and year is not None and week is not None:
+            s.total_spend += total
+            s.spend_12m += year
+            s.spend_week += week
+    return stats
 
 
 def _money(value: Any) -> Decimal:
@@ -184,25 +211,27 @@ def _money(value: Any) -> Decimal:
 
 
 def _add_visits(conn: Any, today: date, stats: dict[str, CustomerStats]) -> None:
-    """One ordered pass over purchases (refunds aside): purchase days, first and last, the
-    typical gap (median days between purchase days) and the categories bought."""
+    """One ordered pass over the orders whose money stayed: visits (orders), first and last
+    purchase, the typical gap (median days between purchase days) and the categories bought."""
     p = t.purchases.c
     query = (
         select(p.contact_id, p.date, p.category)
-        .where(p.amount > 0, p.date <= today)
+        .where(p.kept > 0, p.date <= today)
         .order_by(_scanned(p.contact_id), p.date)
     )
     rows = conn.execute(query, execution_options={"yield_per": 20_000})
     for contact_id, group in groupby(rows, key=itemgetter(0)):
         days: list[int] = []
         categories: set[str] = set()
+        orders = 0
         for _, on, category in group:
+            orders += 1
             ordinal = on.toordinal()
             if not days or days[-1] != ordinal:
                 days.append(ordinal)
             categories.add(category)
-        s = stats[contact_id]
-        s.purchase_count = len(days)
+        s = stats.setdefault(contact_id, CustomerStats())
+        s.purchase_count, s.purchase_days = orders, len(days)
         s.first_purchase, s.last_purchase = date.fromordinal(days[0]), date.fromordinal(days[-1])
         if len(days) > 1:
             s.typical_gap = timedelta(days=statistics.median(b - a for a, b in pairwise(days)))

@@ -94,7 +94,25 @@ purchases = Table(
     Column("source", String(60), nullable=False, default=""),
     Column("external_id", String(200), nullable=True),  # NULL when the source has no order id
     Column("created_at", WHEN, nullable=False),
+    Column("status", String(20), nullable=False, default="paid"),  # models.PurchaseStatus
+    Column("refunded", Numeric(14, 2), nullable=False, default=0),
+    # The money that came in and stayed (Purchase.kept), kept in step on every write so that
+    # spend and visits are plain sums and counts over millions of purchases.
+    Column("kept", Numeric(14, 2), nullable=False),
+    Column("edited_at", WHEN, nullable=True),  # corrected by the owner: imports leave it alone
     UniqueConstraint("source", "external_id", name="uq_purchases_source_external"),
+)
+
+# What a purchase was before each correction by the owner (purchases edit/delete), oldest first.
+purchase_history = Table(
+    "purchase_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("purchase_id", ID, nullable=False, index=True),
+    Column("at", WHEN, nullable=False),
+    Column("action", String(20), nullable=False),  # edited, deleted
+    Column("before", JSON, nullable=False),  # the purchase's fields before the change
+    Column("note", Text, nullable=False, default=""),  # why, as the owner wrote it
 )
 
 interactions = Table(

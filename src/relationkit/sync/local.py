@@ -441,7 +441,7 @@ class HistorySide(LocalSide):
         self._by_id: dict[str, Any] | None = None  # read once per run; history is append-only
 
     def carried(self, connector: Connector) -> tuple[str, ...]:
-        skip = {"id", "created_at", "source", "external_id"}
+        skip = {"id", "created_at", "source", "external_id", "edited_at"}
         return tuple(f for f in self.model.__dataclass_fields__ if f not in skip)
 
     def find(self, local_id: str) -> Any | None:

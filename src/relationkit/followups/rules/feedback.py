@@ -40,10 +40,12 @@ class Feedback:
         latest = context.today - timedelta(days=int(settings["days_after"]))
         minimum = Decimal(str(settings["min_amount"]))
         largest: dict[str, Purchase] = {}
+        worth: dict[str, Decimal] = {}  # the kept money in the shop's currency
         for purchase in context.purchases_between(latest - timedelta(days=6), latest):
-            best = largest.get(purchase.contact_id)
-            if purchase.amount >= minimum and (best is None or purchase.amount > best.amount):
-                largest[purchase.contact_id] = purchase
+            value = context.in_shop_currency(purchase.kept, purchase.currency)
+            best = worth.get(purchase.contact_id)
+            if value is not None and value >= minimum and (best is None or value > best):
+                largest[purchase.contact_id], worth[purchase.contact_id] = purchase, value
         for contact_id, purchase in largest.items():
             contact = context.contacts.get(contact_id)
             last = context.last_followup(self.name, contact_id)
@@ -55,7 +57,7 @@ class Feedback:
             values = {
                 "name": contact.name,
                 "what": purchase.items or purchase.category or "purchase",
-                "amount": context.money(purchase.amount),
+                "amount": context.money(purchase.kept, purchase.currency),
                 "date": day(purchase.date),
                 "survey": survey,
             }

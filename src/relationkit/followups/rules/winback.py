@@ -154,7 +154,7 @@ def _history(context: PlaybookContext, customers: list[CustomerStats]) -> tuple[
     today = context.today.toordinal()
     first = np.array([s.first_purchase.toordinal() for s in customers if s.first_purchase], float)
     last = np.array([s.last_purchase.toordinal() for s in customers if s.last_purchase], float)
-    x = np.array([s.purchase_count - 1 for s in customers if s.first_purchase], float)
+    x = np.array([s.purchase_days - 1 for s in customers if s.first_purchase], float)
     return x, (last - first) / 7, (today - first) / 7
 
 
