@@ -390,7 +390,7 @@ def _read_square_transactions(lines: Sequence[Line]) -> Iterator[OrderRecord | t
     yield from _attach_refunds(
         payments, refunds, ("Transaction ID", "Payment ID"), "Total Collected"
     )
-    yield from dict.fromkeys(payments.values())
+    yield from {id(record): record for record in payments.values()}.values()
 
 
 def _attach_refunds(
@@ -464,7 +464,7 @@ SQUARE_TRANSACTIONS = OrderFormat(
         Column("Date", "date"),
         Column("Total Collected", "amount"),
         Column("Partial Refunds", "refunded (and Refund rows, attached to their payment)"),
-        Column("Transaction Status", "status"),
+        Column("Transaction Status|Event Type", "status (Refund rows attached to their payment)"),
         Column("Description", "items"),
         Column("Customer Name", "name"),
         *_SQUARE_TAIL,
@@ -478,6 +478,7 @@ SQUARE_ITEMS = OrderFormat(
     (("Transaction ID", "Item", "Qty", "Net Sales"),),
     (
         Column("Transaction ID", "order id (an order's items grouped)"),
+        Column("Event Type", "refund lines (subtracted from their order)"),
         Column("Date", "date"),
         Column("Net Sales", "amount (the order's items added up)"),
         Column("Item|Qty", "items"),
