@@ -14,7 +14,6 @@ from click.testing import CliRunner, Result
 import relationkit
 from relationkit.cli import main
 from relationkit.config import Config
-
 from relationkit.errors import InvalidValue
 from relationkit.exporters import export_vcard
 from relationkit.formats.orders import import_orders
@@ -301,6 +300,12 @@ def test_vcard_round_trip(ws, db_url, tmp_path, version):
     for name in ("name", "emails", "phones", "company", "position", "birthday", "anniversary",
                  "notes", "tags", "linkedin_url"):  # fmt: skip
         assert getattr(after, name) == getattr(before, name), name
+
+
+def test_vcard_dry_run_keeps_nothing(ws):
+    report = import_vcard(ws, EXPORTS / "apple_android.vcf", dry_run=True)
+    assert report.created == 2 and len(report.understood.preview) == 2
+    assert not list(ws.contacts())
 
 
 def test_import_csv_of_a_vcf_imports_it_as_vcard(cli):

@@ -157,17 +157,18 @@ def import_orders(
     path = Path(path)
     table = _read_table(path, encoding, PURCHASE_HEADER_SYNONYMS, mapping)
     fmt = choose(ORDER_FORMATS, table.header, format) if format or not mapping else None
-    with ws.transaction() if dry_run else nullcontext():
-        try:
+    reports: list[ImportReport] = []
+    try:
+        with ws.transaction() if dry_run else nullcontext():
             if fmt is None:
-                report = _generic(ws, path, table.header, mapping, progress, encoding)
+                reports.append(_generic(ws, path, table.header, mapping, progress, encoding))
             else:
-                report = _formatted(ws, fmt, table, progress)
+                reports.append(_formatted(ws, fmt, table, progress))
             if dry_run:
-                raise _RollBack
-        except _RollBack:
-            pass
-    return report
+                raise _RollBack  # out of the transaction: nothing kept
+    except _RollBack:
+        pass
+    return reports[0]
 
 
 def _generic(

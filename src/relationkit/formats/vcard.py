@@ -64,15 +64,15 @@ def import_vcard(ws: Workspace, path: Path | str, *, dry_run: bool = False) -> I
         drafts.append(draft)
         if len(report.understood.preview) < PREVIEW_ROWS:
             report.understood.preview.append(preview_row(draft))
-    with ws.transaction() if dry_run else nullcontext():
-        try:
+    try:
+        with ws.transaction() if dry_run else nullcontext():
             for result in ws.upsert_many(drafts, source=source, at=at):
                 setattr(report, result.action, getattr(report, result.action) + 1)
                 report.needs_review += bool(result.review)
             if dry_run:
-                raise _RollBack
-        except _RollBack:
-            pass
+                raise _RollBack  # out of the transaction: nothing kept
+    except _RollBack:
+        pass
     return report
 
 
