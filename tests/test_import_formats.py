@@ -118,6 +118,16 @@ def test_square_customers(ws):
     assert eli.tags == ["Regulars"] and eli.nickname == "Eli"
 
 
+def test_square_older_export_says_unsubscribed_as_true(ws, tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "First Name,Email Address,Reference ID,Email Unsubscribed\nIda,ida@example.com,7,True\n"
+    )
+    report = import_contacts_csv(ws, path)
+    assert report.understood.format == "square"
+    assert only(ws).consent.marketing is False
+
+
 def test_wix_contacts(ws):
     report = import_contacts_csv(ws, EXPORTS / "wix_contacts.csv")
     assert report.understood.format == "wix" and not report.problems
@@ -300,6 +310,17 @@ def test_vcard_round_trip(ws, db_url, tmp_path, version):
     for name in ("name", "emails", "phones", "company", "position", "birthday", "anniversary",
                  "notes", "tags", "linkedin_url"):  # fmt: skip
         assert getattr(after, name) == getattr(before, name), name
+
+
+def test_an_unreadable_vcard_line_is_reported_by_number_and_never_logged(ws, tmp_path, caplog):
+    path = tmp_path / "broken.vcf"
+    path.write_text(
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Jo Park\nbroken jo@example.com\nEMAIL:jo@example.com\n"
+        "END:VCARD\n"
+    )
+    report = import_vcard(ws, path)
+    assert report.created == 1 and [p.row for p in report.problems] == [1]  # the card
+    assert "jo@example.com" not in caplog.text + str(report.problems)
 
 
 def test_vcard_dry_run_keeps_nothing(ws):

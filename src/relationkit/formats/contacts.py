@@ -366,17 +366,25 @@ def _fix_square(fields: Fields, values: Mapping[str, str]) -> None:
     birthday = str(fields.get("birthday", ""))
     if birthday.startswith("0000-"):  # Square writes a birthday without its year as 0000-MM-DD
         fields["birthday"] = "--" + birthday[5:]
-    _set_consent(fields, {"email": _consent_word(values.get("Email Subscription Status", ""))})
+    said = _consent_word(values.get("Email Subscription Status", ""))
+    unsubscribed = _consent_word(values.get("Email Unsubscribed", ""))  # older exports
+    if said is None and unsubscribed is not None:
+        said = not unsubscribed
+    _set_consent(fields, {"email": said})
 
 
 SQUARE = ContactFormat(
     "square",
     "Square customer directory export",
-    (("Square Customer ID",), ("Reference ID", "Email Subscription Status")),
+    (
+        ("Square Customer ID",),
+        ("Reference ID", "Email Subscription Status"),
+        ("Reference ID", "Email Unsubscribed"),
+    ),
     (
         Column(r"Reference ID", "custom:Reference ID"),
         Column(r"Square Customer ID", "custom:Square Customer ID"),
-        Column(r"Email Subscription Status", "read:marketing consent"),
+        Column(r"Email Subscription Status|Email Unsubscribed", "read:marketing consent"),
         Column(r"Memo", "notes"),
         Column(r"Company Name", "company"),
         Column(r"Street Address 1", "street"),
@@ -387,7 +395,7 @@ SQUARE = ContactFormat(
             "ignore:Square's visit counts, totals and bookkeeping",
         ),
     ),
-    "Square Dashboard > Customers > Directory > Export customers",
+    "Square Dashboard > Customers > Directory > Import / Export > Export Customers",
     _fix_square,
 )
 

@@ -9,8 +9,10 @@ properties into the fields :func:`~relationkit.parsing.contact_from_fields` take
 
 from __future__ import annotations
 
+import logging
 import re
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,10 +45,21 @@ def import_vcard(ws: Workspace, path: Path | str, *, dry_run: bool = False) -> I
     source, at = f"vcard:{path.name}", utcnow()
     drafts = []
     try:
-        cards = list(vobject.readComponents(_join_soft_breaks(text), ignoreUnreadable=True))
+        with _unreadable_lines() as skipped:
+            cards = [
+                (card, len(skipped))  # lines skipped up to the end of this card
+                for card in vobject.readComponents(_join_soft_breaks(text), ignoreUnreadable=True)
+            ]
     except vobject.base.ParseError as error:
-        raise InvalidValue("file", path.name, f"is not a readable vCard file ({error})") from None
-    for number, card in enumerate(cards, start=1):
+        line = getattr(error, "lineNumber", None)
+        where = f" (line {line} cannot be read)" if line else ""
+        raise InvalidValue("file", path.name, f"is not a readable vCard file{where}") from None
+    before = 0
+    for number, (card, skipped_so_far) in enumerate(cards, start=1):
+        if skipped_so_far > before:
+            why = f"{skipped_so_far - before} line(s) of this card could not be read; left out"
+            report.problems.append(Problem(path.name, number, "", "", why))
+        before = skipped_so_far
         fields = _card_fields(card, report.understood)
         draft, problems = contact_from_fields(fields, region=ws.config.region, source=source, at=at)
         for problem in problems:
@@ -76,6 +89,28 @@ def import_vcard(ws: Workspace, path: Path | str, *, dry_run: bool = False) -> I
     return report
 
 
+@contextmanager
+def _unreadable_lines() -> Iterator[list[int]]:
+    """A growing list of the lines vobject skips as unreadable (its own line numbers). vobject
+    logs each with the line's text (customer data), so its log is taken over while reading."""
+    lines: list[int] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if found := re.match(r"Skipped line (\d+)", record.getMessage()):
+                lines.append(int(found.group(1)))
+
+    logger = logging.getLogger("vobject.base")
+    handler, propagate = Collect(), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield lines
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
 def _join_soft_breaks(text: str) -> str:
     """Quoted-printable values (vCard 2.1, old Android) continue a line ending in ``=`` on the
     next, unindented, line; vobject reads only folded (indented) lines, so join them first."""
@@ -88,7 +123,7 @@ def _join_soft_breaks(text: str) -> str:
             out.append(line)
         head = out[-1].split(":", 1)[0].upper()
         joining = "QUOTED-PRINTABLE" in head and out[-1].endswith("=")
-    return "\r\n".join(out) + "\r\n"
+    return "\n".join(out) + "\n"
 
 
 def _value(card: Any, name: str) -> str:
