@@ -44,7 +44,28 @@ from .layout import IGNORE_PREFIX, Column, FormatInfo, Understood, choose
 if TYPE_CHECKING:
     from ..workspace import Workspace
 
-Line = tuple[int, dict[str, str], list[str]]  # row number, values by header, cells as in the file
+
+class Cells(Mapping[str, str]):
+    """A line's cells by header, trimmed when read: a view, so that a million-line export is
+    not copied into a million dictionaries."""
+
+    __slots__ = ("_cells", "_index")
+
+    def __init__(self, index: Mapping[str, int], cells: Sequence[str]) -> None:
+        self._index, self._cells = index, cells
+
+    def __getitem__(self, header: str) -> str:
+        position = self._index[header]
+        return trim(self._cells[position]) if position < len(self._cells) else ""
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
+Line = tuple[int, Mapping[str, str], list[str]]  # row number, cells by header, cells as in file
 
 PAID, PARTLY_REFUNDED, REFUNDED = "paid", "partially refunded", "refunded"
 FAILED, VOIDED, PENDING = "failed", "voided", "pending"
@@ -211,10 +232,8 @@ def _formatted(
             understood.mapping.append((name, target))
     report.understood = understood
     header = table.header
-    lines = [
-        (number, {h: trim(cells[i]) if i < len(cells) else "" for i, h in enumerate(header)}, cells)
-        for number, cells in table.rows
-    ]
+    index = {h: i for i, h in reversed(list(enumerate(header)))}  # a repeated header: its first
+    lines = [(number, Cells(index, cells), cells) for number, cells in table.rows]
     assert fmt.read is not None
     finder = _CustomerFinder(ws)
     seen: dict[str, int] = {}
@@ -277,11 +296,6 @@ def _order_lines(lines: Sequence[Line], key: str) -> dict[str, list[Line]]:
     return orders
 
 
-def _filled(first: Mapping[str, str], line: Mapping[str, str]) -> dict[str, str]:
-    """``line`` with its blank cells taken from the order's first line."""
-    return {h: v or first.get(h, "") for h, v in line.items()}
-
-
 def _record_of(group: list[Line], **values: object) -> OrderRecord:
     return OrderRecord(
         rows=[line[0] for line in group],
@@ -308,8 +322,7 @@ def _read_shopify(lines: Sequence[Line]) -> Iterator[OrderRecord | tuple[int, st
     for order_id, group in _order_lines(lines, "Name").items():
         first = group[0][1]
         items = []
-        for _number, line, _cells in group:
-            line = _filled(first, line) if line is not first else line
+        for _number, line, _cells in group:  # order fields are read from the first line only
             if name := line.get("Lineitem name", ""):
                 quantity = line.get("Lineitem quantity", "")
                 items.append(f"{quantity} x {name}" if quantity not in ("", "1") else name)
