@@ -47,7 +47,7 @@ from .errors import (
     describe,
 )
 from .files import write_atomically
-from .importers import ImportReport, import_contacts_csv, import_purchases_csv
+from .importers import ImportReport, import_contacts_csv
 from .merges import MergeRecord, differences
 from .models import Conflict, Contact, FamilyMember, InteractionKind, Purchase, PurchaseStatus
 from .parsing import contact_from_fields, parse_amount, parse_date
@@ -798,6 +798,25 @@ _PURCHASE_COUNTS = (
 )
 
 
+def _print_understood(report: ImportReport, *, full: bool) -> None:
+    """The format recognised and the columns left out (one line per group); with ``full``
+    (``--dry-run``) also each column's field and the first rows as read."""
+    understood = report.understood
+    if understood is None:
+        return
+    click.echo(f"Format: {understood.title} (--format {understood.format})")
+    if full:
+        click.echo("Columns read:")
+        for header, target in understood.mapping:
+            click.echo(f"  {header or '(blank)'} -> {target}")
+    for why, headers in understood.ignored.items():
+        click.echo(f"Not imported, {why}: {', '.join(headers)}")
+    if full and understood.preview:
+        click.echo("First rows as read:")
+        for row in understood.preview:
+            click.echo("  " + "; ".join(f"{k}={v}" for k, v in row.items()))
+
+
 def _print_import_report(report: ImportReport, counts: Sequence[tuple[str, str]]) -> None:
     click.echo(f"{report.file}: {report.read_as}")
     click.echo(", ".join(f"{label}: {getattr(report, name)}" for name, label in counts))
@@ -831,16 +850,42 @@ _ENCODING_HELP = (
 )
 
 
+_CONTACT_FORMAT_HELP = (
+    "Read the file as this export instead of recognising it from its header: generic, google, "
+    "outlook, shopify, square, wix, woocommerce, mailchimp (docs/imports.md)."
+)
+_ORDER_FORMAT_HELP = (
+    "Read the file as this export instead of recognising it from its header: generic, "
+    "shopify-orders, square-transactions, square-items, stripe, woocommerce-orders, paypal "
+    "(docs/imports.md)."
+)
+
+
 @import_.command("csv")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD", help=_MAP_HELP)
-@click.option("--dry-run", is_flag=True, help="Report what would happen; change nothing.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show the format, the columns, the first rows as read and what would happen; change "
+    "nothing.",
+)
 @click.option("--encoding", metavar="NAME", help=_ENCODING_HELP)
+@click.option("--format", "format_", metavar="NAME", help=_CONTACT_FORMAT_HELP)
 @click.pass_obj
 def import_csv(
-    obj: CliContext, file: Path, maps: tuple[str, ...], dry_run: bool, encoding: str | None
+    obj: CliContext,
+    file: Path,
+    maps: tuple[str, ...],
+    dry_run: bool,
+    encoding: str | None,
+    format_: str | None,
 ) -> None:
-    """Import contacts from a CSV FILE (columns recognised by their headers)."""
+    """Import contacts from a CSV FILE (its format and columns recognised by their headers)."""
+    if file.suffix.lower() in (".vcf", ".vcard"):
+        click.echo(f"{file.name} is a vCard file: importing it as one (relationkit import vcard)")
+        _import_vcard(obj, file, dry_run)
+        return
     ws = obj.workspace()
     with _progress(f"Importing {file.name}") as progress:
         report = import_contacts_csv(
@@ -850,11 +895,33 @@ def import_csv(
             dry_run=dry_run,
             progress=progress,
             encoding=encoding,
+            format=format_,
         )
+    _print_understood(report, full=dry_run)
     if dry_run:
         click.echo("Dry run: nothing was changed.")
     _print_import_report(report, _CONTACT_COUNTS)
     _exit_if_left_out(report.rejected, "row(s) were rejected and")
+
+
+def _import_vcard(obj: CliContext, file: Path, dry_run: bool) -> None:
+    from .formats.vcard import import_vcard
+
+    report = import_vcard(obj.workspace(), file, dry_run=dry_run)
+    _print_understood(report, full=dry_run)
+    if dry_run:
+        click.echo("Dry run: nothing was changed.")
+    _print_import_report(report, _CONTACT_COUNTS)
+    _exit_if_left_out(report.rejected, "card(s) were rejected and")
+
+
+@import_.command("vcard")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show the first cards as read and what would happen.")
+@click.pass_obj
+def import_vcard_command(obj: CliContext, file: Path, dry_run: bool) -> None:
+    """Import contacts from a vCard FILE (.vcf: iPhone, macOS, Android, Google; 2.1/3.0/4.0)."""
+    _import_vcard(obj, file, dry_run)
 
 
 @import_.command("purchases")
@@ -866,6 +933,13 @@ def import_csv(
     help="Write the lines that matched no customer to this CSV file, to fix and import again.",
 )
 @click.option("--encoding", metavar="NAME", help=_ENCODING_HELP)
+@click.option("--format", "format_", metavar="NAME", help=_ORDER_FORMAT_HELP)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show the format, the columns, the first orders as read and what would happen; change "
+    "nothing.",
+)
 @click.pass_obj
 def import_purchases(
     obj: CliContext,
@@ -873,20 +947,36 @@ def import_purchases(
     maps: tuple[str, ...],
     unmatched: Path | None,
     encoding: str | None,
+    format_: str | None,
+    dry_run: bool,
 ) -> None:
     """Import purchases from a CSV FILE, each matched to its customer by email, phone or name.
 
     Lines with the same order id are one purchase. A status column (Paid, Refunded,
     Failed...) and a refunded-amount column are read: only money that came in and stayed
-    counts. Importing the file again, or a later and longer export, updates the orders
-    (a later refund, new lines) and records nothing twice.
+    counts. Shop exports (Shopify orders, Square, Stripe, WooCommerce, PayPal) are recognised
+    from their header. Importing the file again, or a later and longer export, updates the
+    orders (a later refund, new lines) and records nothing twice.
     """
+    from .formats.orders import import_orders
+
     ws = obj.workspace()
     with _progress(f"Importing {file.name}") as progress:
-        report = import_purchases_csv(
-            ws, file, mapping=_mapping(maps), progress=progress, encoding=encoding
+        report = import_orders(
+            ws,
+            file,
+            mapping=_mapping(maps),
+            progress=progress,
+            encoding=encoding,
+            format=format_,
+            dry_run=dry_run,
         )
+    _print_understood(report, full=dry_run)
+    if dry_run:
+        click.echo("Dry run: nothing was changed.")
     _print_import_report(report, _PURCHASE_COUNTS)
+    for why, count in report.skipped.items():
+        click.echo(f"Not counted as sales: {count} {why}")
     if unmatched is not None and report.unmatched:
         report.write_unmatched(unmatched)
         click.echo(f"Wrote {len(report.unmatched)} unmatched line(s) to {unmatched}")

@@ -18,7 +18,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from . import identity
 from .csvfiles import SpreadsheetWriter, read_csv
@@ -29,6 +29,8 @@ from .orders import ORDER_PREFIX, OrderCollector
 from .parsing import contact_from_fields, purchase_fields, trim
 
 if TYPE_CHECKING:
+    from .formats.contacts import ContactLayout
+    from .formats.layout import Understood
     from .workspace import Upsert, Workspace
 
 Progress = Callable[[int, int], None]
@@ -153,6 +155,7 @@ CUSTOM = "custom"
 _REPEATABLE = frozenset(
     {"email", "phone", "tags", "interests", "notes", "children", "family", "milestones"}
 )
+PREVIEW_ROWS = 3  # rows shown as read by --dry-run
 _CHUNK = 1000  # drafts per upsert_many call (one transaction each)
 _PRELOAD_ROWS = 5_000  # purchase lines from which customers' keys are read all at once
 _LIST_FIELDS = frozenset({"emails", "phones", "tags", "interests", "milestones", "family"})
@@ -202,6 +205,8 @@ class ImportReport:
     header: list[str] = field(default_factory=list)
     unmatched: list[list[str]] = field(default_factory=list)
     read_as: str = ""  # how the file was read: "read as UTF-8, comma-separated"
+    understood: Understood | None = None  # the format, mapping and first rows (--dry-run)
+    skipped: dict[str, int] = field(default_factory=dict)  # purchases: not sales, by why
 
     def write_unmatched(self, path: Path) -> None:
         """Write the unmatched purchase lines, with the file's header, as a CSV file to fix and
@@ -433,8 +438,13 @@ def import_contacts_csv(
     dry_run: bool = False,
     progress: Progress | None = None,
     encoding: str | None = None,
+    format: str | None = None,
 ) -> ImportReport:
     """Import contacts from a CSV file; each row is saved with :meth:`Workspace.upsert_many`.
+
+    The file's format (Google Contacts, Outlook, Shopify...: :mod:`relationkit.formats`) is
+    recognised from its header unless ``format`` names it; what was understood (format,
+    mapping, first rows as read, columns left out) is ``report.understood``.
 
     A row with unreadable values still imports with the rest (each problem is reported and
     the value kept, see :func:`~relationkit.parsing.contact_from_fields`); a row with no name,
@@ -448,16 +458,21 @@ def import_contacts_csv(
     """
     path = Path(path)
     table = _read_table(path, encoding, HEADER_SYNONYMS, mapping)
+    from .formats.contacts import contact_layout, preview_row
+
     report = _report(table)
-    columns = map_headers(table.header, mapping)
+    layout = contact_layout(table.header, format, mapping)
+    report.understood = layout.understood
     source, at = f"csv:{path.name}", utcnow()
     total = len(table.rows)
     report_progress = progress or (lambda _done, _total: None)
     rows: list[_Row] = []
     for done, (number, record) in enumerate(table.rows, start=1):
-        row = _contact_row(ws, report, table, columns, number, record, source, at)
+        row = _contact_row(ws, report, table, layout, number, record, source, at)
         if row is not None:
             rows.append(row)
+            if len(layout.understood.preview) < PREVIEW_ROWS:
+                layout.understood.preview.append(preview_row(row.draft))
         if done % _CHUNK == 0:
             report_progress(done // 2, total)
     groups = _group_rows(rows)
@@ -494,7 +509,7 @@ def _contact_row(
     ws: Workspace,
     report: ImportReport,
     table: _Table,
-    columns: Mapping[int, str],
+    layout: ContactLayout,
     number: int,
     record: list[str],
     source: str,
@@ -502,18 +517,8 @@ def _contact_row(
 ) -> _Row | None:
     """One record read into a draft, its problems reported; None (and rejected) when there is
     nothing to tell who the person is."""
-    fields: dict[str, Any] = {}
-    custom: dict[str, str] = {}
-    located = _cells(record, columns, table.header)
-    for target, _header, value in located:
-        if target.startswith("custom:"):
-            if value:
-                custom[target[7:]] = value
-        elif target in _REPEATABLE:
-            fields.setdefault(target, []).append(value)
-        else:
-            fields[target] = value
-    fields["custom"] = custom
+    located = _cells(record, layout.columns, table.header)
+    fields = layout.fields(located, record)
     draft, problems = contact_from_fields(fields, region=ws.config.region, source=source, at=at)
     for problem in problems:
         report.problems.append(_located(table.name, number, problem, located))
