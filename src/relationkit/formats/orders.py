@@ -30,7 +30,6 @@ from ..importers import (
     _located,
     _purchase_id,
     _read_table,
-    _record,
     _report,
     _RollBack,
     _Table,
@@ -709,3 +708,12 @@ PAYPAL = OrderFormat(
 ORDER_FORMATS: tuple[OrderFormat, ...] = (
     SHOPIFY_ORDERS, SQUARE_ITEMS, SQUARE_TRANSACTIONS, STRIPE, WOOCOMMERCE_ORDERS, PAYPAL,
 )  # fmt: skip
+
+
+def _record(ws: Workspace, batch: list[Purchase], report: ImportReport) -> None:
+    """Store a batch of purchases (ids already known are left as they are) and count them."""
+    if batch:
+        fresh = ws.record_purchases(batch)
+        report.created += fresh
+        report.unchanged += len(batch) - fresh
+        batch.clear()
