@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import identity
 from .errors import InvalidValue, NotFound
+from .identity.external import united
 from .models import CONTACT_FIELDS, Contact, Purchase, SourceRef, utcnow
 from .parsing import contact_from_fields, purchase_fields
 
@@ -591,7 +592,9 @@ def _fold(contact: Contact, draft: Contact) -> list[str]:
         if name not in draft.provenance:
             continue
         value, current = getattr(draft, name), getattr(contact, name)
-        if name in _LIST_FIELDS:
+        if name == "external_ids":
+            value = united(current, value)  # K-1 and k1 are one number
+        elif name in _LIST_FIELDS:
             value = current + [v for v in value if v not in current]
         elif name == "custom":
             value = {**current, **value}

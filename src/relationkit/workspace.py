@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from . import identity
 from .config import Config, load_config
 from .errors import ConcurrentChange, InvalidValue, NotFound
+from .identity.external import united
 from .identity.keys import Key
 from .models import (
     CONTACT_FIELDS,
@@ -1187,7 +1188,9 @@ def _absorb_draft(
         if name not in draft.provenance and not value:
             continue
         current = getattr(contact, name)
-        if name in _LIST_FIELDS:
+        if name == "external_ids":
+            value = united(current, value)  # K-1 and k1 are one number
+        elif name in _LIST_FIELDS:
             value = current + [v for v in value if v not in current]
         elif name == "custom":
             value = {**current, **value}
