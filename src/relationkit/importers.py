@@ -59,7 +59,7 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "address 2", "address line 2", "street 2", "apartment", "suite", "unit", "address2",
         "default address address2",
     ),
-    "city": ("city", "town", "address city", "home city", "default address city"),
+    "city": ("city", "town", "suburb", "address city", "home city", "default address city"),
     "region": (
         "state", "province", "county", "region", "address region", "home state", "province code",
         "state code", "default address province code", "default address province",

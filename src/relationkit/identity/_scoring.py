@@ -134,14 +134,18 @@ class Scorer:
 
     def _ids(self, a: Profile, b: Profile) -> list[Evidence]:
         """The same id of one kind is strong evidence; a different one of that kind only weak
-        evidence against (a new card, a second account). Near misses count for nothing:
-        sequential numbers belong to neighbouring customers."""
+        evidence against (a new card, a second account). Ids one character apart count for
+        nothing either way: a typo, or the neighbouring customer's number."""
         if same := a.ids & b.ids:
             kind, code = min(same)
             return [(self.ids.bits(f"{kind}:{code}", 0.9, ID_CAP), f"same {kind} {code}")]
-        if {kind for kind, _ in a.ids} & {kind for kind, _ in b.ids}:
-            return [(ID_DIFFERS, "")]
-        return []
+        kinds = {kind for kind, _ in a.ids} & {kind for kind, _ in b.ids}
+        if not kinds:
+            return []
+        pairs = [(x, y) for k, x in a.ids if k in kinds for j, y in b.ids if j == k]
+        if any(min(len(x), len(y)) >= 4 and OSA.distance(x, y) <= 1 for x, y in pairs):
+            return [(0.0, "")]  # a typo or the next customer: no evidence either way
+        return [(ID_DIFFERS, "")]
 
     def _birthday(self, a: Profile, b: Profile) -> list[Evidence]:
         x, y = a.birthday, b.birthday
