@@ -156,7 +156,7 @@ def _cli(folder: Path) -> Callable[..., str]:
         done = subprocess.run(
             [program, *args], env=env, capture_output=True, text=True, timeout=1800
         )
-        if done.returncode not in (0, 1):  # 1: some rows were rejected (reported)
+        if done.returncode not in (0, 3):  # 3: some rows were rejected (nothing told who)
             raise RuntimeError(f"relationkit {args[0]} failed: {done.stderr[-2000:]}")
         return done.stdout
 

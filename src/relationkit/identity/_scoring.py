@@ -23,7 +23,7 @@ STREET_MIN = 0.85  # street addresses less alike than this (token sort ratio) di
 INITIAL_ALIKE = 0.9  # how alike an initial is to a name starting with it
 CERTAIN = 12.0  # bits for a shared email, phone or LinkedIn profile
 PERSONAL = 4.0  # bits of a personal match that make a partly alike name worth a look
-ID_CAP = 16.0  # a rare id number is issued to one person: stronger than a (family) email
+ID_CAP = 20.0  # an id number is issued to one customer: the strongest evidence there is
 RARE_ID = 8.0  # bits of a shared id number (share under 1/256) that outweigh different names
 ID_DIFFERS = -1.0  # different ids of one kind: customers get new cards, so only a little
 
@@ -138,7 +138,7 @@ class Scorer:
         nothing either way: a typo, or the neighbouring customer's number."""
         if same := a.ids & b.ids:
             kind, code = min(same)
-            return [(self.ids.bits(f"{kind}:{code}", 0.9, ID_CAP), f"same {kind} {code}")]
+            return [(self._id_bits(f"{kind}:{code}"), f"same {kind} {code}")]
         kinds = {kind for kind, _ in a.ids} & {kind for kind, _ in b.ids}
         if not kinds:
             return []
@@ -146,6 +146,14 @@ class Scorer:
         if any(min(len(x), len(y)) >= 4 and OSA.distance(x, y) <= 1 for x, y in pairs):
             return [(0.0, "")]  # a typo or the next customer: no evidence either way
         return [(ID_DIFFERS, "")]
+
+    def _id_bits(self, key: str) -> float:
+        """A number held by a few contacts was issued to one customer: the strongest evidence
+        there is, in a small address book too; one many hold (``0``, ``n/a``) counts as rare
+        as it is."""
+        if self.ids.counts.get(key, 0) <= self.ids.one_person:
+            return ID_CAP
+        return self.ids.bits(key, 0.9, ID_CAP)
 
     def _birthday(self, a: Profile, b: Profile) -> list[Evidence]:
         x, y = a.birthday, b.birthday
