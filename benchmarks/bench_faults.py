@@ -12,7 +12,8 @@ each with an open follow-up. A fault is injected at the k-th call of one write o
 
 Faults: a reply lost after Google made the write (``lose_reply``), a connection dropped before
 it (``drop``), a connection that never answers (``stall``, cut off by the request timeout, 1 s
-here), 429, 503, a 500 on every try (the sync must fail and say what to do), and the owner editing another field of a customer in that tool just before the write (update phase).
+here), 429, 503, a 500 on every try (the sync must fail and say what to do), and the owner
+editing another field of a customer in that tool just before the write (update phase).
 After the faulted sync come two plain syncs; then each tool is read as its owner sees it.
 Follows the benchmarks/harness.py interface (``run(quick) -> list[Measure]``).
 """
@@ -51,8 +52,8 @@ changes a push, so each write is made several times) and N customers with an ope
 each; one fault at the k-th call of one write: in the first sync ("create": every customer and
 follow-up created in every tool) or in the sync after every company was edited and every
 follow-up completed ("update"). Faults: a reply lost after Google made the write, a connection
-dropped before it, a connection that never answers (cut off by a 1 s request timeout), 429, 503, a 500 on every try, and the owner editing another field of a
-customer in that tool just before the write. Then two plain syncs, and every tool is read as
+dropped before it, a connection that never answers (cut off by a 1 s request timeout), 429,
+503, a 500 on every try, and the owner editing another field of a customer in that tool just before the write. Then two plain syncs, and every tool is read as
 its owner sees it. Duplicates: records of one customer or follow-up beyond the first in any tool
 (and a second label or calendar); lost edits: a company, completion or owner's edit missing
 anywhere. A failed sync must say what to do ("run the sync again", "the next sync").

@@ -87,7 +87,7 @@ def test_custom_fields_that_look_like_columns_are_marked(ws):
     out = io.StringIO()
     export_csv(ws, out)
     header = out.getvalue().splitlines()[0].split(",")
-    assert header[-3:] == ["custom: Email", "Loyalty Card", "Ünïcode"]
+    assert header[-3:] == ["custom: Email", "custom: Loyalty Card", "Ünïcode"]
 
 
 def unfold(text: str) -> list[str]:

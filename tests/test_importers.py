@@ -14,7 +14,7 @@ from relationkit.importers import (
     import_purchases_csv,
     map_headers,
 )
-from relationkit.models import Consent, PartialDate
+from relationkit.models import Consent, ExternalId, PartialDate
 
 
 def write(tmp_path, name, text, encoding="utf-8"):
@@ -41,7 +41,7 @@ def test_headers_are_recognised_by_their_synonyms():
         0: "name", 1: "email", 2: "phone", 3: "birthday", 4: "postal_code", 5: "company",
         6: "position", 7: "marketing", 8: "do_not_contact", 9: "linkedin_url", 10: "interests",
         11: "children", 12: "partner", 13: "tags", 14: "preferred_channel", 15: "email",
-        16: "custom:Loyalty Card",
+        16: "external_id:loyalty card",
     }  # fmt: skip
 
 
@@ -137,14 +137,14 @@ def test_import_contacts_reports_problems_and_keeps_the_rest(ws, tmp_path):
     assert ann.tags == ["mowers", "roses", "trade"]
     assert ann.notes == "Rose bed\n\nSecond row for Ann"
     assert ann.address.city == "Portland" and ann.address.street == "412 Alder St"
-    assert ann.custom == {"Loyalty Card": "LC-1"}
+    assert ann.custom == {} and ann.external_ids == [ExternalId("loyalty card", "LC-1")]
     assert ann.consent == Consent(marketing=True, source="csv:customers.csv")
     assert ann.provenance["emails"].source == "csv:customers.csv"
 
     bob = ws.get_contact("+15035550187")
     assert bob.emails == [] and bob.birthday is None
+    assert bob.external_ids == [ExternalId("loyalty card", "LC-2")]
     assert bob.custom == {
-        "Loyalty Card": "LC-2",
         "invalid email": "bob@@example",
         "invalid birthday": "31/04/1980",
     }

@@ -423,6 +423,7 @@ def contacts_show(obj: CliContext, ref: str, history: bool, as_json: bool) -> No
         ("Channel", contact.preferred_channel and contact.preferred_channel.value),
         ("Marketing", "do not contact" if consent.do_not_contact else marketing),
         ("LinkedIn", contact.linkedin_url),
+        ("Numbers", "; ".join(str(item) for item in contact.external_ids)),
         ("Family", "; ".join(_family_member(m) for m in contact.family)),
         ("Milestones", "; ".join(f"{m.label} {m.date.iso()}" for m in contact.milestones)),
         ("Notes", contact.notes),
@@ -843,7 +844,10 @@ def import_() -> None:
     """Import contacts or purchases from CSV files."""
 
 
-_MAP_HELP = "Read COLUMN as FIELD, overriding the header guess (repeatable): --map 'E-mail=email'."
+_MAP_HELP = (
+    "Read COLUMN as FIELD, overriding the header guess (repeatable): --map 'E-mail=email'; "
+    "a customer, member or card number: --map 'Card=external_id:loyalty card'."
+)
 _ENCODING_HELP = (
     "Read the file in this encoding (utf-8, utf-16, cp1252, latin-1, mac-roman...) instead of "
     "guessing (UTF-8, UTF-16, else Windows-1252)."

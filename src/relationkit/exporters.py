@@ -61,22 +61,32 @@ def _yes_no(value: bool | None) -> str:
 def export_csv(ws: Workspace, fh: IO[str], *, raw: bool = False) -> int:
     """Write every contact as one CSV row with all its fields; returns the number of rows.
 
-    Lists are joined with ``; ``; each custom field is a column of its own (headed
-    ``custom: <name>`` when its name would read as a standard column). A cell a spreadsheet
-    would run as a formula gets a leading ``'`` (:func:`~relationkit.csvfiles.escape_formula`)
-    unless ``raw``. Importing the file with :func:`~relationkit.importers.import_contacts_csv`
-    changes nothing.
+    Lists are joined with ``; ``; external ids take a column per kind (``Customer number``,
+    or ``External ID: <kind>`` for a kind no usual header names); each custom field is a column
+    of its own (headed ``custom: <name>`` when its name would read as a standard column). A cell
+    a spreadsheet would run as a formula gets a leading ``'``
+    (:func:`~relationkit.csvfiles.escape_formula`) unless ``raw``. Importing the file with
+    :func:`~relationkit.importers.import_contacts_csv` changes nothing.
     """
     contacts = list(ws.contacts())
+    kinds = sorted({item.kind for contact in contacts for item in contact.external_ids})
     custom_keys = sorted({key for contact in contacts for key in contact.custom})
-    standard = [header for header, _value in _COLUMNS]
+    standard = [header for header, _value in _COLUMNS] + [_kind_header(k) for k in kinds]
     custom_headers = [_custom_header(key, standard) for key in custom_keys]
     writer = SpreadsheetWriter(fh, raw=raw)
     writer.writerow(standard + custom_headers)
     for contact in contacts:
         row = [value(contact) for _header, value in _COLUMNS]
+        row += ["; ".join(x.value for x in contact.external_ids if x.kind == k) for k in kinds]
         writer.writerow(row + [contact.custom.get(key, "") for key in custom_keys])
     return len(contacts)
+
+
+def _kind_header(kind: str) -> str:
+    """``Customer number`` when import reads that header as this kind, else
+    ``External ID: <kind>``."""
+    plain = kind.capitalize()
+    return plain if map_headers([plain]).get(0) == f"external_id:{kind}" else f"External ID: {kind}"
 
 
 def _custom_header(key: str, standard: list[str]) -> str:

@@ -24,6 +24,7 @@ from . import identity
 from .csvfiles import SpreadsheetWriter, read_csv
 from .errors import InvalidValue, NotFound
 from .files import write_atomically
+from .identity.external import united
 from .models import CONTACT_FIELDS, Contact, Purchase, SourceRef, utcnow
 from .orders import ORDER_PREFIX, OrderCollector
 from .parsing import contact_from_fields, purchase_fields, trim
@@ -62,7 +63,7 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "address 2", "address line 2", "street 2", "apartment", "suite", "unit", "address2",
         "default address address2",
     ),
-    "city": ("city", "town", "address city", "home city", "default address city"),
+    "city": ("city", "town", "suburb", "address city", "home city", "default address city"),
     "region": (
         "state", "province", "county", "region", "address region", "home state", "province code",
         "state code", "default address province code", "default address province",
@@ -105,6 +106,21 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "family": ("family",),
     "milestones": ("milestones",),
     "id": ("relationkit id",),
+    # A business's own numbers for its customers (external ids, compared within their kind).
+    "external_id:customer number": (
+        "customer number", "customer no", "customer id", "customer code", "customer ref",
+        "customer reference", "cust no", "cust id", "client number", "client no", "client id",
+    ),
+    "external_id:member number": (
+        "member number", "member no", "member id", "membership number", "membership no",
+        "membership id",
+    ),
+    "external_id:loyalty card": (
+        "loyalty card", "loyalty card number", "loyalty number", "loyalty id", "loyalty card no",
+        "rewards number", "rewards card", "reward card",
+    ),
+    "external_id:square customer id": ("square customer id",),
+    "external_id:reference id": ("reference id",),
 }  # fmt: skip
 
 PURCHASE_HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -150,6 +166,7 @@ _ORDER_FIELDS = (
 
 IGNORE = "ignore"
 CUSTOM = "custom"
+EXTERNAL_ID = "external_id"  # ``external_id:<kind>`` targets; bare, the kind is the header
 # Fields that take several columns (Email, Email 2); a second column for any other field is
 # kept as a custom field under its own header.
 _REPEATABLE = frozenset(
@@ -158,7 +175,9 @@ _REPEATABLE = frozenset(
 PREVIEW_ROWS = 3  # rows shown as read by --dry-run
 _CHUNK = 1000  # drafts per upsert_many call (one transaction each)
 _PRELOAD_ROWS = 5_000  # purchase lines from which customers' keys are read all at once
-_LIST_FIELDS = frozenset({"emails", "phones", "tags", "interests", "milestones", "family"})
+_LIST_FIELDS = frozenset(
+    {"emails", "phones", "tags", "interests", "milestones", "family", "external_ids"}
+)
 
 
 @dataclass
@@ -221,8 +240,9 @@ class ImportReport:
 
 
 def _fold_header(text: str) -> str:
-    """``E-mail Address `` -> ``emailaddress``: case, accents, spaces and punctuation ignored."""
-    bare = unicodedata.normalize("NFKD", text.casefold())
+    """``E-mail Address `` -> ``emailaddress``: case, accents, spaces and punctuation ignored
+    (``#`` reads as "number": ``Member #`` is ``membernumber``)."""
+    bare = unicodedata.normalize("NFKD", text.casefold().replace("#", "number"))
     return "".join(c for c in bare if c.isalnum() and not unicodedata.combining(c))
 
 
@@ -242,13 +262,16 @@ def map_headers(
 ) -> dict[int, str]:
     """Which field each column holds: ``{column index: field}``.
 
-    A field is a key of ``synonyms``, or ``custom:<name>`` for a column kept as a custom field:
+    A field is a key of ``synonyms`` (``external_id:<kind>`` for a customer, member or loyalty
+    card number; a header written ``External ID: <kind>`` too), or ``custom:<name>`` for a
+    column kept as a custom field:
     a column not recognised (unless ``keep_unknown`` is false), a second column for a field that
     takes one (a second ``Company``), or a header written ``custom: X``. Columns mapped to
     ``ignore`` are left out, as are unrecognised ones without ``keep_unknown``.
 
     ``overrides`` maps a column (its header as written, or case/punctuation-insensitively) to a
-    field, ``custom`` or ``ignore``; an unknown column or field raises :class:`InvalidValue`.
+    field, ``external_id`` (its kind the header) or ``external_id:<kind>``, ``custom`` or
+    ``ignore``; an unknown column or field raises :class:`InvalidValue`.
     """
     lookup = _CONTACT_LOOKUP if synonyms is HEADER_SYNONYMS else _lookup(synonyms)
     forced = _forced_columns(headers, overrides or {}, synonyms)
@@ -259,7 +282,7 @@ def map_headers(
         target = forced.get(index) or _guess(header, lookup)
         if target == IGNORE:
             continue
-        if target and (target not in taken or target in _REPEATABLE):
+        if target and (target not in taken or target in _REPEATABLE or _is_external(target)):
             taken.add(target)
             mapped[index] = target
         elif keep_unknown or (target or "").startswith("custom:"):
@@ -272,6 +295,12 @@ def map_headers(
 def _guess(header: str, lookup: Mapping[str, str]) -> str | None:
     if header.casefold().startswith("custom:"):
         return f"custom:{header[7:].strip()}"
+    prefix, colon, kind = header.partition(":")
+    if colon and _fold_header(prefix) == "externalid":
+        try:
+            return _external_target(kind, header)
+        except InvalidValue:
+            return None  # no kind to read: kept as a custom field
     folded = _fold_header(header)
     return lookup.get(folded) or lookup.get("".join(c for c in folded if not c.isdigit()))
 
@@ -289,8 +318,11 @@ def _forced_columns(
             name = f"custom:{column.strip()}"
         elif name.lower() == IGNORE:
             name = IGNORE
+        elif name.lower() == EXTERNAL_ID or _is_external(name):
+            name = _external_target(name[len(EXTERNAL_ID) + 1 :] or column, target)
         elif not name.startswith("custom:") and name not in synonyms:
-            choices = ", ".join([*fields, CUSTOM, IGNORE])
+            fields = [f for f in fields if not _is_external(f)]
+            choices = ", ".join([*fields, EXTERNAL_ID, f"{EXTERNAL_ID}:KIND", CUSTOM, IGNORE])
             raise InvalidValue("mapping", target, f"is not a field; use one of {choices}")
         if column.strip() in stripped:
             indexes = [i for i, h in enumerate(stripped) if h == column.strip()]
@@ -303,6 +335,18 @@ def _forced_columns(
             )
         forced.update(dict.fromkeys(indexes, name))
     return forced
+
+
+def _is_external(target: str) -> bool:
+    return target.lower().startswith(f"{EXTERNAL_ID}:")
+
+
+def _external_target(kind: str, written: str) -> str:
+    """``external_id:<kind>`` with the kind in its stored form."""
+    try:
+        return f"{EXTERNAL_ID}:{identity.external_id_kind(kind)}"
+    except InvalidValue as error:
+        raise InvalidValue("mapping", written, error.why) from None
 
 
 def _unique_custom_names(mapped: dict[int, str], headers: Sequence[str]) -> dict[int, str]:
@@ -629,7 +673,9 @@ def _fold(contact: Contact, draft: Contact) -> list[str]:
         if name not in draft.provenance:
             continue
         value, current = getattr(draft, name), getattr(contact, name)
-        if name in _LIST_FIELDS:
+        if name == "external_ids":
+            value = united(current, value)  # K-1 and k1 are one number
+        elif name in _LIST_FIELDS:
             value = current + [v for v in value if v not in current]
         elif name == "custom":
             value = {**current, **value}

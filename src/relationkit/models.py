@@ -228,6 +228,22 @@ class Consent:
         return not self.channels or channel in self.channels
 
 
+@dataclass(frozen=True)
+class ExternalId:
+    """A number the business itself gave the customer: ``kind`` says which (``customer number``,
+    ``member number``, ``loyalty card``, ``square customer id``), ``value`` is as written.
+
+    Kinds are lower-case words (see :func:`relationkit.identity.external_id_kind`); two records
+    sharing the same value of the same kind are very likely one customer (see docs/cli.md).
+    """
+
+    kind: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value}"
+
+
 @dataclass
 class SourceRef:
     """Where a contact also lives: a connector's id for it, its version there and when we saw it."""
@@ -269,6 +285,7 @@ CONTACT_FIELDS: tuple[str, ...] = (
     "preferred_channel",
     "consent",
     "linkedin_url",
+    "external_ids",
     "custom",
 )
 
@@ -298,6 +315,7 @@ class Contact:
     preferred_channel: Channel | None = None
     consent: Consent = field(default_factory=Consent)
     linkedin_url: str = ""
+    external_ids: list[ExternalId] = field(default_factory=list)
     custom: dict[str, str] = field(default_factory=dict)
     sources: dict[str, SourceRef] = field(default_factory=dict)
     provenance: dict[str, Provenance] = field(default_factory=dict)

@@ -35,16 +35,19 @@ from nameparser.config import CONSTANTS as _NAME_WORDS
 from .errors import InvalidValue
 from .identity import (
     NameParts,
+    external_ids,
     normalise_email,
     normalise_linkedin_url,
     parse_name,
     split_phone,
 )
+from .identity.external import united
 from .models import (
     Address,
     Channel,
     Consent,
     Contact,
+    ExternalId,
     FamilyMember,
     Milestone,
     PartialDate,
@@ -698,6 +701,8 @@ CONTACT_KEYS: dict[str, str] = {
     "consent_channels": "consent_channels",
     "linkedin_url": "linkedin_url",
     "linkedin": "linkedin_url",
+    "external_id": "external_ids",
+    "external_ids": "external_ids",
     "spouse": "spouse",
     "partner": "partner",
     "children": "children",
@@ -707,7 +712,18 @@ CONTACT_KEYS: dict[str, str] = {
 }
 # Keys whose values add up when given more than once (two email columns, two note columns).
 _MULTI = frozenset(
-    {"emails", "phones", "tags", "interests", "notes", "children", "family", "milestones", "custom"}
+    {
+        "emails",
+        "phones",
+        "tags",
+        "interests",
+        "notes",
+        "children",
+        "family",
+        "milestones",
+        "external_ids",
+        "custom",
+    }
 )
 _ADDRESS_PARTS = ("street", "extended", "city", "region", "postal_code", "country", "address_label")
 _CONSENT_KEYS = (
@@ -804,6 +820,7 @@ class _ContactBuilder:
             self.put("linkedin_url", linkedin)
         self._family(known)
         self._milestones(known.get("milestones"))
+        self._external_ids(known.get("external_ids"))
         if ident := _text(known.get("id")):
             self.draft.id = ident
         if self.custom:
@@ -1003,6 +1020,17 @@ class _ContactBuilder:
                     milestones.append(Milestone(label.strip(), day))
         if milestones:
             self.put("milestones", milestones)
+
+    def _external_ids(self, value: Any) -> None:
+        """:class:`ExternalId` items, ``(kind, text)`` pairs or a ``{kind: text}`` mapping."""
+        pairs = value.items() if isinstance(value, Mapping) else _as_list(value)
+        found: list[ExternalId] = []
+        for item in pairs:
+            kind, text = (item.kind, item.value) if isinstance(item, ExternalId) else item
+            read = self.read(str(kind), _text(text), lambda t, k=str(kind): external_ids(k, t))
+            found = united(found, read or [])
+        if found:
+            self.put("external_ids", found)
 
 
 _PLAIN_NAME_WORD = re.compile(r"[A-Z][a-z]+(?:[-'][A-Z][a-z]+)*|[A-Z]'[A-Z][a-z]+")

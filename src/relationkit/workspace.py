@@ -31,6 +31,7 @@ from . import merges as merge_records
 from .config import Config, load_config
 from .errors import ConcurrentChange, InvalidValue, NotFound
 from .identity import unmerge as unmerging
+from .identity.external import united
 from .identity.keys import Key
 from .merges import MergeRecord, Moved, Unmerged
 from .models import (
@@ -64,8 +65,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("relationkit.store")
 # Which identity key wins when a draft matches different contacts by different keys.
-_KEY_PRIORITY = {"source": 0, "email": 1, "linkedin": 2, "phone": 3}
-_LIST_FIELDS = ("emails", "phones", "tags", "interests", "milestones", "family")
+_KEY_PRIORITY = {"source": 0, "external": 1, "email": 2, "linkedin": 3, "phone": 4}
+_LIST_FIELDS = ("emails", "phones", "tags", "interests", "milestones", "family", "external_ids")
 _CHUNK = 500  # rows per IN (...) query: well under SQLite's and PostgreSQL's parameter limits
 
 
@@ -642,15 +643,17 @@ class Workspace:
             # Nobody, or only other members of a household (a shared phone, different names).
             draft.created_at = draft.updated_at = at or utcnow()
             batch.add(draft, created=True)
+            review = self._review_shared_ids(conn, draft, draft, owners, source, batch)
             if held := {key for key in keys if key in owners}:
                 batch.shared[draft.id] = held
             for key in keys:  # claimed in order: a held key stays held
                 owners.setdefault(key, draft.id)
-            return Upsert(draft, "created", list(CONTACT_FIELDS))
+            return Upsert(draft, "created", list(CONTACT_FIELDS), review)
         revived = existing.deleted_at is not None  # a deleted customer came back
         existing.deleted_at, existing.deleted_by = None, ""
         changed = _absorb_draft(existing, draft, source=source, at=at)
         review = self._review_other_owners(conn, existing, draft, matched, source, batch)
+        review += self._review_shared_ids(conn, existing, draft, owners, source, batch)
         if changed or revived:
             batch.add(existing, changed=changed)
             owners.update(dict.fromkeys(identity.match_keys(existing), existing.id))
@@ -679,6 +682,32 @@ class Workspace:
             candidate = identity.DuplicateCandidate(contact.id, other.id, 0.9, shared)
             self._queue(conn, candidate, source)
             review.append(candidate)
+        return review
+
+    def _review_shared_ids(
+        self,
+        conn: Connection,
+        contact: Contact,
+        draft: Contact,
+        owners: Mapping[Key, str],
+        source: str,
+        batch: _Written,
+    ) -> list[DuplicateCandidate]:
+        """A customer number of the draft held by someone whose first name differs: not merged
+        (the household rule), but a number is issued to one customer, so the pair is queued
+        for the owner to decide, with both reasons."""
+        review = []
+        for item in draft.external_ids:
+            owner = owners.get(("external", identity.external_id_key(item)))
+            other = batch.current(conn, self, owner) if owner else None
+            if other is None or other.id == contact.id:
+                continue
+            if conflict := identity.names_conflict(draft, other):
+                candidate = identity.DuplicateCandidate(
+                    contact.id, other.id, 0.9, [f"same {item.kind} {item.value}", conflict]
+                )
+                self._queue(conn, candidate, source)
+                review.append(candidate)
         return review
 
     def _write(
@@ -1658,7 +1687,9 @@ def _absorb_draft(
         if name not in draft.provenance and not value:
             continue
         current = getattr(contact, name)
-        if name in _LIST_FIELDS:
+        if name == "external_ids":
+            value = united(current, value)  # K-1 and k1 are one number
+        elif name in _LIST_FIELDS:
             value = current + [v for v in value if v not in current]
         elif name == "custom":
             value = {**current, **value}

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..importers import _REPEATABLE, map_headers
+from ..importers import _REPEATABLE, EXTERNAL_ID, _is_external, map_headers
 from ..models import Contact, FamilyMember, Milestone, PartialDate
 from .layout import IGNORE_PREFIX, READ_PREFIX, Column, FormatInfo, Understood, choose, fold_header
 
@@ -48,6 +48,10 @@ class ContactLayout:
                     custom[target[7:]] = value
             elif target.startswith(READ_PREFIX):
                 continue
+            elif _is_external(target):
+                fields.setdefault("external_ids", []).append(
+                    (target[len(EXTERNAL_ID) + 1 :], value)
+                )
             elif target in _REPEATABLE:
                 fields.setdefault(target, []).append(value)
             else:

@@ -1,6 +1,8 @@
 """Identity: one stored form per value, keys that can't be shared, likely duplicates, and merging.
 
 - Normalisers give the one stored form of an email, phone, name or LinkedIn URL.
+- :func:`external_ids` reads a customer, member or loyalty card number of a kind;
+  :func:`external_id_key` is what two records sharing it have in common.
 - :func:`match_keys` lists the values no two contacts may share (the store enforces it).
 - :func:`names_conflict` tells a household (a shared phone or email, different first names) from
   one person: shared keys make one person only when the names agree.
@@ -9,6 +11,7 @@
 - :func:`names_agree` says whether two names may be one person's (typos, initials, nicknames).
 """
 
+from .external import external_id_key, external_id_kind, external_ids
 from .keys import match_keys, tells_who
 from .match import DEFAULT_THRESHOLD, DuplicateCandidate, find_duplicates
 from .merge import choose_survivor, merge_contacts
@@ -29,6 +32,9 @@ __all__ = [
     "DuplicateCandidate",
     "NameParts",
     "choose_survivor",
+    "external_id_key",
+    "external_id_kind",
+    "external_ids",
     "find_duplicates",
     "fold",
     "match_keys",

@@ -62,7 +62,7 @@ def block_keys(p: Profile) -> Iterator[str]:
     yield from (f"t:{tail}" for tail in p.phone_tails)
     yield from (f"m:{email}" for email in p.emails)
     yield from (f"e:{name}" for name in p.email_names)
-    yield from (f"i:{field}:{value}" for field, value in p.ids.items())
+    yield from (f"i:{kind}:{code}" for kind, code in p.ids)
 
 
 def candidate_pairs(

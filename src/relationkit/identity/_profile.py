@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from ..errors import InvalidValue
 from ..models import Contact
+from .external import external_id_code
 from .normalise import fold as _fold
 from .normalise import parse_name
 
@@ -112,11 +113,11 @@ class Profile:
     email_names: frozenset[str]
     phones: frozenset[str]
     phone_tails: frozenset[str]
-    ids: dict[str, str]
+    ids: frozenset[tuple[str, str]]  # (kind, code) of each external id
 
 
-def profile(contact: Contact, id_fields: Collection[str]) -> Profile:
-    """Read a contact into a :class:`Profile` (``id_fields``: folded custom field names)."""
+def profile(contact: Contact) -> Profile:
+    """Read a contact into a :class:`Profile`."""
     given, family, nickname = _name_parts(contact)
     address = contact.address
     street = _street(address.street if address else "")
@@ -141,11 +142,7 @@ def profile(contact: Contact, id_fields: Collection[str]) -> Profile:
         email_names=frozenset(filter(None, map(_email_name, emails))),
         phones=frozenset(p for p in phones if len(p) >= PHONE_TAIL + 2),
         phone_tails=frozenset(p[-PHONE_TAIL:] for p in phones if len(p) >= PHONE_TAIL + 2),
-        ids={
-            name: _code(value)
-            for key, value in contact.custom.items()
-            if (name := fold(key)) in id_fields and _code(value)
-        },
+        ids=frozenset((item.kind, external_id_code(item.value)) for item in contact.external_ids),
     )
 
 

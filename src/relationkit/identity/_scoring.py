@@ -23,8 +23,9 @@ STREET_MIN = 0.85  # street addresses less alike than this (token sort ratio) di
 INITIAL_ALIKE = 0.9  # how alike an initial is to a name starting with it
 CERTAIN = 12.0  # bits for a shared email, phone or LinkedIn profile
 PERSONAL = 4.0  # bits of a personal match that make a partly alike name worth a look
-ID_CAP = 16.0  # a rare id number is issued to one person: stronger than a (family) email
+ID_CAP = 20.0  # an id number is issued to one customer: the strongest evidence there is
 RARE_ID = 8.0  # bits of a shared id number (share under 1/256) that outweigh different names
+ID_DIFFERS = -1.0  # different ids of one kind: customers get new cards, so only a little
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Scorer:
         self.birthday = freq(lambda p: [p.birthday], 1 / 25000)
         self.email_name = freq(lambda p: p.email_names, 1e-4)
         self.phone_tail = freq(lambda p: p.phone_tails, 1e-5)
-        self.ids = Frequencies((v for p in profiles for v in p.ids.values()), 1e-6, one_person=5)
+        self.ids = Frequencies((f"{k}:{c}" for p in profiles for k, c in p.ids), 1e-6, one_person=5)
 
     def score(self, a: Profile, b: Profile) -> Verdict | None:
         """The evidence for one pair; None unless names are alike and one more thing is shared.
@@ -132,16 +133,27 @@ class Scorer:
         return [(CERTAIN, "same LinkedIn profile")] if a.linkedin == b.linkedin else [(-4.0, "")]
 
     def _ids(self, a: Profile, b: Profile) -> list[Evidence]:
-        found = []
-        for field in a.ids.keys() & b.ids.keys():
-            x, y = a.ids[field], b.ids[field]
-            if x == y:
-                found.append((self.ids.bits(x, 0.9, ID_CAP), f"same {field} {x}"))
-            elif min(len(x), len(y)) >= 4 and OSA.distance(x, y) <= 1:
-                found.append((5.0, f"{field}s {x} and {y} differ by one character"))
-            else:
-                found.append((-5.0, ""))
-        return found
+        """The same id of one kind is strong evidence; a different one of that kind only weak
+        evidence against (a new card, a second account). Ids one character apart count for
+        nothing either way: a typo, or the neighbouring customer's number."""
+        if same := a.ids & b.ids:
+            kind, code = min(same)
+            return [(self._id_bits(f"{kind}:{code}"), f"same {kind} {code}")]
+        kinds = {kind for kind, _ in a.ids} & {kind for kind, _ in b.ids}
+        if not kinds:
+            return []
+        pairs = [(x, y) for k, x in a.ids if k in kinds for j, y in b.ids if j == k]
+        if any(min(len(x), len(y)) >= 4 and OSA.distance(x, y) <= 1 for x, y in pairs):
+            return [(0.0, "")]  # a typo or the next customer: no evidence either way
+        return [(ID_DIFFERS, "")]
+
+    def _id_bits(self, key: str) -> float:
+        """A number held by a few contacts was issued to one customer: the strongest evidence
+        there is, in a small address book too; one many hold (``0``, ``n/a``) counts as rare
+        as it is."""
+        if self.ids.counts.get(key, 0) <= self.ids.one_person:
+            return ID_CAP
+        return self.ids.bits(key, 0.9, ID_CAP)
 
     def _birthday(self, a: Profile, b: Profile) -> list[Evidence]:
         x, y = a.birthday, b.birthday

@@ -1,8 +1,8 @@
 """Screening: a fast, generous first look at every candidate pair, done on whole arrays.
 
 Only pairs that could pass the full scoring go on to it: names alike in every part both have,
-or alike in one part with something personal shared (a birthday, an email name, an identifying
-number), or a certain identifier shared. Screening may let through pairs that scoring then
+or alike in one part with something personal shared (a birthday, an email name, an external
+id), or a certain identifier shared. Screening may let through pairs that scoring then
 refuses, never the other way round.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA, JaroWinkler
+from rapidfuzz.distance import JaroWinkler
 
 from ._blocking import CERTAIN_KINDS, PERSONAL_KINDS, Indices, Pairs
 from ._profile import Profile
@@ -51,7 +51,6 @@ def screen(profiles: Sequence[Profile], pairs: Pairs) -> Mask:
     if not len(a):  # no candidates (no contacts, or none with anything in common)
         return np.zeros(0, dtype=bool)
     personal = pairs.shared(*PERSONAL_KINDS) | _same_birthday(profiles, a, b)
-    personal |= _close_ids(profiles, a, b)
     shared = personal | pairs.shared("t") | _same_place_or_firm(profiles, a, b)
     worth = np.flatnonzero(shared)
     names = _names_pass(profiles, a[worth], b[worth], personal[worth])
@@ -126,20 +125,6 @@ def _same_birthday(profiles: Sequence[Profile], a: Indices, b: Indices) -> Mask:
     yearless = np.array([len(p.birthday) == 4 for p in profiles])
     same_day = (day[a] == day[b]) & (day[a] >= 0)
     return same_day & ((full[a] == full[b]) | yearless[a] | yearless[b])
-
-
-def _close_ids(profiles: Sequence[Profile], a: Indices, b: Indices) -> Mask:
-    """True where the pair's identifying numbers are equal or one character apart."""
-    if not any(p.ids for p in profiles):
-        return np.zeros(len(a), dtype=bool)
-    ids = np.array(
-        ["|".join(f"{k}={v}" for k, v in sorted(p.ids.items())) for p in profiles], dtype=object
-    )
-    with_ids = np.flatnonzero((ids[a] != "") & (ids[b] != ""))
-    close = np.zeros(len(a), dtype=bool)
-    distance = process.cpdist(ids[a[with_ids]], ids[b[with_ids]], scorer=OSA.distance, workers=-1)
-    close[with_ids] = distance <= 1
-    return close
 
 
 def _codes(values: list[str]) -> NDArray[np.int64]:

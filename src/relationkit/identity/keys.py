@@ -11,13 +11,15 @@ from functools import lru_cache
 
 from ..errors import InvalidValue
 from ..models import Contact
+from .external import external_id_key
 from .normalise import normalise_email, normalise_linkedin_url, normalise_phone
 
 Key = tuple[str, str]
 
 
 def match_keys(contact: Contact) -> set[Key]:
-    """``("email", …)``, ``("phone", …)``, ``("linkedin", …)`` and ``("source", "connector:id")``.
+    """``("email", …)``, ``("phone", …)``, ``("linkedin", …)``, ``("external", "kind:code")``
+    (a customer or member number, see :mod:`.external`) and ``("source", "connector:id")``.
 
     Values are normalised again so that a stray un-normalised value still meets its twin; one
     that cannot be normalised is used trimmed and lower-cased rather than dropped.
@@ -26,6 +28,7 @@ def match_keys(contact: Contact) -> set[Key]:
     keys |= {("phone", _key("phone", p)) for p in contact.phones if p.strip()}
     if contact.linkedin_url.strip():
         keys.add(("linkedin", _key("linkedin", contact.linkedin_url)))
+    keys |= {("external", external_id_key(item)) for item in contact.external_ids}
     keys |= {
         ("source", f"{ref.connector}:{ref.external_id}")
         for ref in contact.sources.values()
@@ -54,5 +57,6 @@ _NAME_FIELDS = ("display_name", "given_name", "family_name")
 
 
 def tells_who(contact: Contact) -> bool:
-    """Whether anything says who this is: a name, or an email, phone or LinkedIn URL."""
+    """Whether anything says who this is: a name, or an email, phone, LinkedIn URL or external
+    id."""
     return any(getattr(contact, name) for name in _NAME_FIELDS) or bool(match_keys(contact))

@@ -13,7 +13,6 @@ from ._blocking import candidate_pairs
 from ._profile import profile
 from ._scoring import Scorer
 from ._screen import screen
-from .normalise import fold
 
 DEFAULT_THRESHOLD = 0.5
 # Bits of evidence at which a pair is as likely one person as two (score 0.5). Chosen on FEBRL1
@@ -37,19 +36,20 @@ def find_duplicates(
     *,
     decided: Collection[frozenset[str]] = frozenset(),
     threshold: float = DEFAULT_THRESHOLD,
-    id_fields: Collection[str] = (),
 ) -> list[DuplicateCandidate]:
     """Pairs of contacts likely to be one person, most likely first.
 
     A pair needs similar names plus at least one more thing in common (address, birthday,
-    phone ending, email name, company, an identifying number). ``decided`` holds pairs the
-    owner already ruled on; ``id_fields`` names custom fields that identify a person (a
-    customer or membership number), compared like a birthday but with more weight. Merged-away
-    contacts are skipped. Contacts are grouped into blocks first, so 100,000 take seconds.
+    phone ending, email name, company, an external id). The same external id of the same kind
+    (a customer or member number) is the strongest evidence there is; a different one of the
+    same kind counts only a little against (customers get new cards), and numbers one
+    character apart count for nothing (neighbouring numbers are neighbouring customers).
+    ``decided`` holds pairs the owner already ruled on. Merged-away contacts are skipped.
+    Contacts are grouped into blocks first, so 100,000 take seconds.
     """
     with _collector_paused():
         live = [c for c in contacts if c.merged_into is None]
-        profiles = [profile(c, {fold(f) for f in id_fields}) for c in live]
+        profiles = [profile(c) for c in live]
         pairs = candidate_pairs(profiles)
         worth = screen(profiles, pairs)
         scorer = Scorer(profiles)

@@ -2,9 +2,9 @@
 
 Rules, field by field:
 
-- Lists (emails, phones, tags, interests, milestones, family) are united, survivor's first,
-  without repeats (tags and interests compared without case; a family member known on both
-  sides keeps the birthday either side knew).
+- Lists (emails, phones, tags, interests, milestones, family, external ids) are united,
+  survivor's first, without repeats (tags and interests compared without case; a family
+  member known on both sides keeps the birthday either side knew).
 - Notes: both kept; the absorbed contact's notes follow under a line naming where they came from.
 - Other fields: when one side is empty the other's value is taken. When both differ, the value
   set more recently (by provenance, else by ``updated_at``) wins and the other is kept in
@@ -34,6 +34,7 @@ from ..models import (
     SourceRef,
     utcnow,
 )
+from .external import external_id_key
 from .normalise import fold
 
 _LIST_KEYS: dict[str, Callable[[Any], Hashable]] = {
@@ -43,6 +44,7 @@ _LIST_KEYS: dict[str, Callable[[Any], Hashable]] = {
     "interests": str.casefold,
     "milestones": lambda m: (fold(m.label), m.date),
     "family": lambda f: (fold(f.relation), fold(f.name)),
+    "external_ids": external_id_key,
 }
 _SPECIAL = {"notes", "custom", "consent", *_LIST_KEYS}
 BEFORE_MERGE = "{} (before merge)"

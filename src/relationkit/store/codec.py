@@ -21,6 +21,7 @@ from ..models import (
     Channel,
     Consent,
     Contact,
+    ExternalId,
     FamilyMember,
     Milestone,
     PartialDate,
@@ -100,6 +101,7 @@ _FIELD_DECODERS: dict[str, Any] = {
     "family": lambda v: [
         FamilyMember(m["relation"], m["name"], _partial(m.get("birthday"))) for m in v or []
     ],
+    "external_ids": lambda v: [ExternalId(x["kind"], x["value"]) for x in v or []],
     "preferred_channel": lambda v: Channel(v) if v else None,
     "consent": lambda v: (
         Consent(

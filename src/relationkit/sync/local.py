@@ -30,7 +30,7 @@ from .contract import Connector, Kind, RemoteItem
 if TYPE_CHECKING:
     from ..workspace import Workspace
 
-IDENTITY_FIELDS = ("emails", "phones", "linkedin_url")
+IDENTITY_FIELDS = ("emails", "phones", "linkedin_url", "external_ids")
 _CHUNK = 500  # ids per IN (...) query
 _PAGE = 1000  # records read at a time
 AtOf = Callable[[RemoteItem], datetime]  # when a remote record last changed

@@ -1,7 +1,8 @@
 """Contacts rows: which model field each column holds, reading a row, writing fields back.
 
 Fields that a sheet shows only in part (``address`` as street/city/... columns, ``consent`` as
-marketing and do-not-contact columns, ``custom`` as one column per key) are read *over* the
+marketing and do-not-contact columns, ``custom`` as one column per key, ``external_ids`` as one
+column per kind, such as ``Customer number``) are read *over* the
 value relationkit has (``base``): the parts without a column keep relationkit's value, so a
 sheet never reads as having cleared what it cannot show.
 """
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from relationkit.errors import InvalidValue
+from relationkit.identity import external_ids
 from relationkit.parsing import parse_channel, parse_tags
 from relationkit.sync.values import clean_contact_fields
 
@@ -67,9 +69,10 @@ _EMPTY_CONSENT: dict[str, Any] = {
 # Every Contact field a sheet can carry (a given sheet carries those it has columns for).
 SHEET_FIELDS = frozenset(
     {*_TEXT.values(), *_LISTS.values(), *_DATES, "preferred_channel", "address", "consent",
-     "custom"}
+     "external_ids", "custom"}
 )  # fmt: skip
-OVERLAID = frozenset({"address", "consent", "custom"})
+OVERLAID = frozenset({"address", "consent", "external_ids", "custom"})
+_EXTERNAL = "external_id:"  # column targets external_id:<kind> (importers.map_headers)
 # The sync's own columns: never a customer's field (not even a custom one).
 _OWN_COLUMNS = frozenset({"id", "problems"})
 
@@ -154,6 +157,8 @@ class ContactColumns:
             return None if not any(address.values()) else address
         if name == "consent":
             return self._consent(cells, indexes, base.get("consent") or _EMPTY_CONSENT)
+        if name == "external_ids":
+            return self._external_ids(cells, indexes, base.get("external_ids") or [])
         if name == "custom":
             custom = dict(base.get("custom") or {})
             for index, cell in zip(indexes, cells, strict=True):
@@ -163,6 +168,17 @@ class ContactColumns:
                     custom[self.parts[index]] = text(cell)
             return custom
         return one_line(cells[0])
+
+    def _external_ids(self, cells: list[Any], indexes: list[int], base: list[Any]) -> Any:
+        """Relationkit's ids, those of each column's kind replaced by what the column says."""
+        shown = {self.parts[index]: text(cell) for index, cell in zip(indexes, cells, strict=True)}
+        kept = [item for item in base if item["kind"] not in shown]
+        read = [
+            {"kind": item.kind, "value": item.value}
+            for kind, cell in shown.items()
+            for item in external_ids(kind, cell)
+        ]
+        return kept + read
 
     def _consent(self, cells: list[Any], indexes: list[int], base: Mapping[str, Any]) -> Any:
         consent = {**_EMPTY_CONSENT, **base}
@@ -206,6 +222,11 @@ class ContactColumns:
                 else ("" if marketing is None else "yes" if marketing else "no")
                 for i in indexes
             }
+        if name == "external_ids":
+            return {
+                i: "; ".join(x["value"] for x in value or [] if x["kind"] == self.parts[i])
+                for i in indexes
+            }
         if name == "custom":
             return {i: (value or {}).get(self.parts[i], "") for i in indexes}
         return {indexes[0]: "" if value is None else str(value)}
@@ -247,6 +268,8 @@ def synced_as(target: str) -> str | None:
 def _field_of(target: str) -> tuple[str | None, str]:
     if target.startswith("custom:"):
         return "custom", target[7:]
+    if target.startswith(_EXTERNAL):
+        return "external_ids", target[len(_EXTERNAL) :]
     if target in _TEXT:
         return _TEXT[target], ""
     if target in _LISTS:
