@@ -54,8 +54,9 @@ follow-up created in every tool) or in the sync after every company was edited a
 follow-up completed ("update"). Faults: a reply lost after Google made the write, a connection
 dropped before it, a connection that never answers (cut off by a 1 s request timeout), 429,
 503, a 500 on every try, and the owner editing another field of a customer in that tool just
-before the write. Then two plain syncs, and every tool is read as its owner sees it. Duplicates: records of one customer or follow-up beyond the first in any tool
-(and a second label or calendar); lost edits: a company, completion or owner's edit missing
+before the write. Then two plain syncs, and every tool is read as its owner sees it.
+Duplicates: records of one customer or follow-up beyond the first in any tool (and a second
+label or calendar); lost edits: a company, completion or owner's edit missing
 anywhere. A failed sync must say what to do ("run the sync again", "the next sync").
 Not covered here: a revoked sign-in (the emulator's anonymous test sign-in cannot be revoked;
 tests/test_auth.py covers it through the CLI).
