@@ -103,7 +103,9 @@ def test_shopify_customers(ws):
     assert report.understood.format == "shopify" and not report.problems
     dana = only(ws)
     assert dana.address.postal_code == "07102"  # Shopify's leading apostrophe removed
-    assert dana.custom == {"Customer ID": "7012345678901"}
+    assert [(e.kind, e.value) for e in dana.external_ids] == [
+        ("shopify customer id", "7012345678901")
+    ]  # Shopify's leading apostrophe removed here too
     assert dana.consent.marketing is True and dana.consent.channels == [Channel.SMS]
     assert dana.address.extended == "Apt 2" and dana.address.region == "NJ"
     assert dana.tags == ["VIP", "Local"] and dana.notes == "Allergic to nuts"
@@ -117,7 +119,10 @@ def test_square_customers(ws):
     assert eli.consent.marketing is False
     assert eli.notes == "Prefers oat milk"
     assert eli.birthday == PartialDate(9, 21)  # Square's 0000-09-21: no year
-    assert eli.custom == {"Reference ID": "LOY-0042", "Square Customer ID": "SQ123ABC"}
+    assert {(e.kind, e.value) for e in eli.external_ids} == {
+        ("reference id", "LOY-0042"),
+        ("square customer id", "SQ123ABC"),
+    }
     assert eli.tags == ["Regulars"] and eli.nickname == "Eli"
 
 

@@ -1208,7 +1208,9 @@ def _without_nul(value: Any) -> Any:
         return value.replace(_NUL, "")
     if isinstance(value, Mapping):
         return {_without_nul(k): _without_nul(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+    if isinstance(value, tuple):  # (kind, value) pairs of external ids stay pairs
+        return tuple(_without_nul(v) for v in value)
+    if isinstance(value, list):
         return [_without_nul(v) for v in value]
     return value
 

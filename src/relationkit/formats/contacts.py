@@ -327,8 +327,11 @@ def _fix_shopify(fields: Fields, values: Mapping[str, str]) -> None:
     for key, value in list(fields.items()):
         if isinstance(value, str):
             fields[key] = value.removeprefix("'")
-        elif isinstance(value, list):
-            fields[key] = [v.removeprefix("'") for v in value]
+        elif isinstance(value, list):  # external ids are (kind, value) pairs
+            fields[key] = [
+                (v[0], v[1].removeprefix("'")) if isinstance(v, tuple) else v.removeprefix("'")
+                for v in value
+            ]
     fields["custom"] = {k: v.removeprefix("'") for k, v in fields["custom"].items()}
     email = values.get("Accepts Email Marketing", values.get("Accepts Marketing", ""))
     _set_consent(
@@ -351,7 +354,7 @@ SHOPIFY = ContactFormat(
         Column(
             r"Accepts (Email |SMS )?Marketing", "read:marketing consent (email and SMS channels)"
         ),
-        Column(r"Customer ID", "custom:Customer ID"),
+        Column(r"Customer ID", "external_id:shopify customer id"),
         Column(
             r"Total Spent|Total Orders",
             "ignore:Shopify's totals (import the orders export instead)",
@@ -386,8 +389,8 @@ SQUARE = ContactFormat(
         ("Reference ID", "Email Unsubscribed"),
     ),
     (
-        Column(r"Reference ID", "custom:Reference ID"),
-        Column(r"Square Customer ID", "custom:Square Customer ID"),
+        Column(r"Reference ID", "external_id:reference id"),
+        Column(r"Square Customer ID", "external_id:square customer id"),
         Column(r"Email Subscription Status|Email Unsubscribed", "read:marketing consent"),
         Column(r"Memo", "notes"),
         Column(r"Company Name", "company"),
