@@ -219,9 +219,13 @@ def _name_sims(a: Profile, b: Profile) -> list[tuple[float, str, str]]:
     Given and family name may have been typed the wrong way round; the better reading wins.
     """
     straight = _pair_sims((a.given, b.given, "given"), (a.family, b.family, "family"))
-    if straight and straight[0][2] == "given" and straight[0][0] < NICKNAME_ALIKE:
-        if nickname_of(a.given.split()[0], b.given.split()[0]):
-            straight[0] = (NICKNAME_ALIKE, *straight[0][1:])
+    if (
+        straight
+        and straight[0][2] == "given"
+        and straight[0][0] < NICKNAME_ALIKE
+        and nickname_of(a.given.split()[0], b.given.split()[0])
+    ):
+        straight[0] = (NICKNAME_ALIKE, *straight[0][1:])
     crossed = _pair_sims((a.given, b.family, "given"), (a.family, b.given, "family"))
     return max(straight, crossed, key=_reading_quality)
 
