@@ -36,7 +36,7 @@ from .store.codec import contact_from_dict, contact_to_dict
 from .store.database import create_db_engine, migrate
 
 if TYPE_CHECKING:
-    from .identity import DuplicateCandidate
+    from .identity import DuplicateCandidate, DuplicateGroup
     from .sync import Removed
     from .sync.engine import SyncReport
 
@@ -772,6 +772,20 @@ class Workspace:
 
     def duplicates(self) -> list[DuplicateCandidate]:
         """Likely duplicates not yet decided: queued review items first, then computed ones."""
+        queued, computed = self._undecided_duplicates()
+        return queued + computed
+
+    def duplicate_groups(self) -> list[DuplicateGroup]:
+        """Likely duplicates as groups, most likely first: one person typed five times is one
+        group with its pairs and reasons inside (see :func:`identity.group_duplicates`).
+
+        Queued review items (households, uncertain matches from a sync) never join groups.
+        """
+        queued, computed = self._undecided_duplicates()
+        return identity.group_duplicates(computed, weak=queued)
+
+    def _undecided_duplicates(self) -> tuple[list[DuplicateCandidate], list[DuplicateCandidate]]:
+        """Queued review items and computed likely pairs, none of them decided."""
         with self.transaction() as conn:
             decided = self._decided_pairs(conn)
             queued = [
@@ -787,7 +801,7 @@ class Workspace:
             for c in identity.find_duplicates(self.contacts(), decided=decided)
             if frozenset((c.a, c.b)) not in seen
         ]
-        return queued + computed
+        return queued, computed
 
     def queue_review(self, a: str, b: str, score: float, reasons: list[str], source: str) -> None:
         """Put an uncertain match in the duplicates review queue (kept until decided)."""
@@ -865,6 +879,24 @@ class Workspace:
             self._decide(conn, merged.id, absorbed.id, "merged")
             self._emit("contacts_merged", survivor=merged, absorbed_id=absorbed.id)
         return merged
+
+    def merge_group(self, *refs: str | Contact) -> Contact:
+        """Merge several contacts into one, all or nothing; returns the survivor.
+
+        The group is merged pair by pair with :meth:`merge` inside one transaction, so each
+        step is recorded as an ordinary merge; should one step fail, nothing is merged.
+        """
+        with self.transaction():
+            contacts = [self.get_contact(ref) for ref in refs]
+            ids = [c.id for c in contacts]
+            if len(set(ids)) < len(ids):
+                raise InvalidValue("contact", " ".join(ids), "cannot merge a contact with itself")
+            if len(contacts) < 2:
+                raise InvalidValue("contacts", " ".join(ids), "a merge needs two contacts or more")
+            survivor = contacts[0]
+            for other in contacts[1:]:
+                survivor = self.merge(survivor, other)
+        return survivor
 
     def _repoint_followups(self, conn: Connection, old: str, new: str) -> None:
         """Move follow-ups to the survivor; one it already has for the same reason stays put."""
