@@ -438,5 +438,5 @@ def test_emulator_command_on_a_busy_port_says_so() -> None:
 
 def test_contacts_add_needs_someone_to_add(cli: CliRunnerOnDb) -> None:
     out = cli("contacts", "add", "", "--company", "Lee Gardens", code=2).output
-    assert "a contact needs a name, email, phone or LinkedIn URL" in out
+    assert "a contact needs a name, email, phone, LinkedIn URL or street address" in out
     assert cli.json("contacts", "list") == []

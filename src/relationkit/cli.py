@@ -452,7 +452,9 @@ def contacts_add(obj: CliContext, name: str, **fields: Any) -> None:
     if problems:
         raise problems[0]
     if not identity.tells_who(draft):
-        raise click.UsageError("a contact needs a name, email, phone or LinkedIn URL")
+        raise click.UsageError(
+            "a contact needs a name, email, phone, LinkedIn URL or street address"
+        )
     result = ws.upsert(draft, source="cli")
     verb = {"created": "Added", "updated": "Updated", "unchanged": "Already known:"}[result.action]
     click.echo(f"{verb} {_ref_label(result.contact)}")

@@ -269,7 +269,7 @@ class Workspace:
         """Add a person from loose values; one who shares an identity key updates that contact.
 
         Raises :class:`InvalidValue` when a value cannot be read, or when nothing says who the
-        person is (no name, email, phone or LinkedIn URL); nothing is saved then.
+        person is (no name, email, phone, LinkedIn URL or street address); nothing is saved then.
         """
         from .parsing import contact_from_fields
 
@@ -279,7 +279,9 @@ class Workspace:
         if problems:
             raise problems[0]
         if not identity.tells_who(draft):
-            raise InvalidValue("name", name, "a contact needs a name, email, phone or LinkedIn URL")
+            raise InvalidValue(
+                "name", name, "a contact needs a name, email, phone, LinkedIn URL or street address"
+            )
         return self.upsert(draft, source=source).contact
 
     def update_contact(self, ref: str | Contact, *, source: str = "api", **fields: Any) -> Contact:
