@@ -296,16 +296,17 @@ def test_duplicates_merge_and_not_duplicate(cli: CliRunnerOnDb) -> None:
     cli("contacts", "add", "Bob Stone", "--email", "bob@example.com", "--birthday", "1980-01-02")
     cli("contacts", "add", "Bob Stone", "--email", "bob@work.example", "--birthday", "1980-01-02")
 
-    pairs = cli.json("duplicates")
-    names = [sorted((p["a"]["name"], p["b"]["name"])) for p in pairs]
+    groups = cli.json("duplicates")
+    names = [sorted(c["name"] for c in g["contacts"]) for g in groups]
     assert ["Ann Lee", "Anne Lee"] in names
     assert ["Bob Stone", "Bob Stone"] in names
-    assert all(0 < p["score"] <= 1 and p["reasons"] for p in pairs)
+    assert all(g["pairs"] and g["complete"] for g in groups)
+    assert all(0 < p["score"] <= 1 and p["reasons"] for g in groups for p in g["pairs"])
     assert len(cli.json("duplicates", "--limit", "1")) == 1
     assert "Anne Lee" in cli("duplicates").stdout
 
     cli("not-duplicate", "ann@example.com", "anne@work.example")
-    assert [p["a"]["name"] for p in cli.json("duplicates")] == ["Bob Stone"]
+    assert [g["contacts"][0]["name"] for g in cli.json("duplicates")] == ["Bob Stone"]
 
     merged = cli("merge", "bob@example.com", "bob@work.example")
     assert merged.stdout.startswith("Merged Bob Stone (c_")
@@ -316,6 +317,37 @@ def test_duplicates_merge_and_not_duplicate(cli: CliRunnerOnDb) -> None:
         "cannot merge a contact with itself"
         in cli("merge", survivor["id"], "bob@example.com", code=1).stderr
     )
+
+
+def test_a_person_typed_three_times_is_one_group_merged_in_one_command(
+    cli: CliRunnerOnDb,
+) -> None:
+    for name, email in (
+        ("Robert Lee", "rob@example.com"),
+        ("Bob Lee", "bob@work.example"),
+        ("Dr. Robert Lee Jr.", "r.lee@home.example"),
+    ):
+        cli("contacts", "add", name, "--email", email, "--birthday", "1979-03-14")
+    cli("contacts", "add", "Jane Lee", "--email", "jane@example.com", "--birthday", "1981-05-02")
+
+    [group] = cli.json("duplicates")
+    assert len(group["contacts"]) == 3 and len(group["pairs"]) == 3 and group["complete"]
+    ids = [c["id"] for c in group["contacts"]]
+    shown = cli("duplicates").stdout
+    assert f"relationkit merge {' '.join(ids)}" in shown
+
+    assert "cannot merge a contact with itself" in cli("merge", ids[0], ids[0], code=1).stderr
+    assert "Missing argument" in cli("merge", code=2).stderr
+    merged = cli("merge", *ids)
+    assert merged.stdout.startswith("Merged ")
+    assert cli.json("duplicates") == []
+    survivor = cli.json("contacts", "show", "bob@work.example")["contact"]
+    assert sorted(survivor["emails"]) == [
+        "bob@work.example",
+        "r.lee@home.example",
+        "rob@example.com",
+    ]
+    assert len(cli.json("contacts", "list")) == 2
 
 
 def test_no_duplicates(cli: CliRunnerOnDb) -> None:
@@ -407,5 +439,5 @@ def test_emulator_command_on_a_busy_port_says_so() -> None:
 
 def test_contacts_add_needs_someone_to_add(cli: CliRunnerOnDb) -> None:
     out = cli("contacts", "add", "", "--company", "Lee Gardens", code=2).output
-    assert "a contact needs a name, email, phone or LinkedIn URL" in out
+    assert "a contact needs a name, email, phone, LinkedIn URL or street address" in out
     assert cli.json("contacts", "list") == []

@@ -201,7 +201,8 @@ def test_the_cli_duplicates_lists_a_shared_number_with_its_reasons(db_url, tmp_p
     assert runner.invoke(main, ["--db", db_url, "import", "csv", str(path)]).exit_code == 0
     listed = runner.invoke(main, ["--db", db_url, "contacts", "list"]).output
     assert listed.count("Rokobaro") == 2  # Thomas and Tomas are one; Flynn is not them
-    [pair] = json.loads(runner.invoke(main, ["--db", db_url, "duplicates", "--json"]).output)
+    [group] = json.loads(runner.invoke(main, ["--db", db_url, "duplicates", "--json"]).output)
+    [pair] = group["pairs"]
     names = {pair["a"]["name"], pair["b"]["name"]}
     assert "Flynn Rokobaro" in names and names & {"Thomas Rokobaro", "Tomas Rokobaro"}
     assert pair["reasons"][0] == "same customer number 1451137"

@@ -7,7 +7,12 @@ from typing import Any
 
 import pytest
 
-from relationkit.identity import DuplicateCandidate, find_duplicates, match_keys
+from relationkit.identity import (
+    DuplicateCandidate,
+    find_duplicates,
+    group_duplicates,
+    match_keys,
+)
 from relationkit.models import Address, Contact, ExternalId, PartialDate, SourceRef
 
 # -- identity keys ---------------------------------------------------------------------------
@@ -216,3 +221,103 @@ def test_blocking_finds_pairs_in_a_large_address_book() -> None:
     )
     found = find_duplicates([*crowd, twin])
     assert frozenset(("c_00017", "c_twin")) in pairs(found)
+
+
+# -- names: nicknames, titles, family name first --------------------------------------------
+
+
+@pytest.mark.parametrize(("short", "full"), [("Bob", "Robert"), ("Kathy", "Kathleen")])
+def test_a_nickname_matches_the_given_name(short: str, full: str) -> None:
+    home = {"address": street("12 Oak Street")}
+    [found] = find_duplicates([person(f"{short} Lee", **home), person(f"{full} Lee", **home)])
+    assert "same street address" in found.reasons
+
+
+def test_two_names_sharing_a_nickname_are_two_people() -> None:
+    home = {"address": street("12 Oak Street")}  # both are "Chris": siblings, not one person
+    assert (
+        find_duplicates([person("Christopher Lee", **home), person("Christina Lee", **home)]) == []
+    )
+
+
+def test_titles_and_post_nominals_are_ignored_for_matching_but_kept() -> None:
+    home = {"address": street("12 Oak Street")}
+    titled = Contact(id="c_dr", given_name="Dr John", family_name="Smith Jr", **home)
+    mba = Contact(id="c_mba", display_name="Kim Lee, MBA", **home)
+    [found, found_mba] = sorted(
+        find_duplicates([titled, person("John Smith", **home), mba, person("Kim Lee", **home)]),
+        key=lambda c: c.a,
+    )
+    assert found.reasons[0] == "names 'Dr John Smith Jr' and 'John Smith' are 100% alike"
+    assert found_mba.reasons[0] == "names 'Kim Lee, MBA' and 'Kim Lee' are 100% alike"
+    assert titled.name == "Dr John Smith Jr"
+
+
+def test_a_cjk_name_compares_family_name_first() -> None:
+    home = {"address": street("12 Oak Street")}
+    whole = Contact(id="c_whole", display_name="王芳", **home)
+    split = Contact(id="c_split", given_name="芳", family_name="王", **home)
+    other = Contact(id="c_other", display_name="王明", **home)
+    assert pairs(find_duplicates([whole, split, other])) == {frozenset(("c_whole", "c_split"))}
+
+
+# -- place -------------------------------------------------------------------------------------
+
+
+def test_a_shared_postcode_counts_when_the_towns_differ() -> None:
+    ann = person("Ann Lee", address=Address(city="Brisbane", postal_code="4000"))
+    anne = person("Anne Lee", address=Address(city="Spring Hill", postal_code="4000"))
+    [found] = find_duplicates([ann, anne])
+    assert "same postcode 4000" in found.reasons
+    elsewhere = person("Anne Lee", address=Address(city="Spring Hill", postal_code="4064"))
+    assert find_duplicates([ann, elsewhere]) == []
+
+
+# -- groups ------------------------------------------------------------------------------------
+
+
+def test_a_person_typed_five_times_is_one_group() -> None:
+    base = {"address": street("12 Oak Street"), "birthday": PartialDate(3, 14, 1984)}
+    typed = [
+        person("Ann Lee", **base),
+        person("Anne Lee", **base),
+        person("A Lee", **base),
+        Contact(id="c_swapped", given_name="Lee", family_name="Ann", **base),
+        person("Annie Lee", **base),
+    ]
+    found = find_duplicates([*typed, person("Bob Stone", address=street("1 Elm Road"))])
+    assert len(found) == 10
+    [group] = group_duplicates(found)
+    assert group.ids == sorted(c.id for c in typed)
+    assert group.complete
+    assert len(group.pairs) == 10
+
+
+def pair(a: str, b: str, score: float) -> DuplicateCandidate:
+    return DuplicateCandidate(a, b, score, [f"{a}~{b}"])
+
+
+def test_a_weak_link_does_not_chain_two_groups() -> None:
+    groups = group_duplicates(
+        [pair("a", "b", 0.99), pair("c", "d", 0.98), pair("b", "c", 0.6), pair("a", "c", 0.55)]
+    )
+    assert [(g.ids, [p.reasons[0] for p in g.pairs]) for g in groups] == [
+        (["a", "b"], ["a~b"]),
+        (["c", "d"], ["c~d"]),
+        (["b", "c"], ["b~c"]),
+        (["a", "c"], ["a~c"]),
+    ]
+
+
+def test_a_group_linked_pair_by_pair_says_it_is_not_complete() -> None:
+    [group] = group_duplicates([pair("a", "b", 0.99), pair("b", "c", 0.95)])
+    assert group.ids == ["a", "b", "c"]
+    assert not group.complete
+    [whole] = group_duplicates([pair("a", "b", 0.99), pair("b", "c", 0.95), pair("a", "c", 0.7)])
+    assert whole.complete
+    assert [p.score for p in whole.pairs] == [0.99, 0.95, 0.7]
+
+
+def test_queued_review_pairs_never_join_groups() -> None:
+    groups = group_duplicates([pair("a", "b", 0.99)], weak=[pair("b", "c", 0.99)])
+    assert [g.ids for g in groups] == [["a", "b"], ["b", "c"]]

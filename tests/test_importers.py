@@ -316,3 +316,27 @@ def test_purchases_for_a_name_shared_by_two_customers_are_not_guessed(ws, tmp_pa
     )
     assert report.needs_review == 1
     assert report.problems[0].why == "2 customers are called ann lee; add their email or phone"
+
+
+NAMELESS = """\
+Name,Email,Phone,Street,City,Postcode
+,ann@example.com,,,,
+,,+1 503 555 0134,,,
+,,,12 Oak St,Springfield,4000
+,,,,Springfield,4000
+"""
+
+
+def test_rows_without_a_name_are_customers_named_by_what_they_have(ws, tmp_path):
+    path = write(tmp_path, "nameless.csv", NAMELESS)
+    report = import_contacts_csv(ws, path)
+    assert (report.created, report.rejected) == (3, 1)
+    assert [(p.row, p.value) for p in report.problems] == [(5, "City=Springfield; Postcode=4000")]
+    assert "street address" in report.problems[0].why
+    assert sorted(c.name for c in ws.contacts()) == [
+        "+15035550134",
+        "Customer at 12 Oak St",
+        "ann@example.com",
+    ]
+    again = import_contacts_csv(ws, path)
+    assert (again.created, again.unchanged) == (0, 3)

@@ -227,7 +227,9 @@ def test_an_edit_cannot_give_one_customers_email_to_another(ws):
 
 
 def test_a_contact_needs_something_that_says_who_it_is(ws):
-    with pytest.raises(InvalidValue, match="needs a name, email, phone or LinkedIn URL"):
+    with pytest.raises(
+        InvalidValue, match="needs a name, email, phone, LinkedIn URL or street address"
+    ):
         ws.add_contact("", company="Lee Gardens")
     assert ws.count_contacts() == 0
 

@@ -56,6 +56,7 @@ from .settings import BadSettings
 from .store.codec import to_jsonable
 
 if TYPE_CHECKING:
+    from .identity import DuplicateGroup
     from .sync.report import SyncReport
     from .workspace import Workspace
 
@@ -536,7 +537,9 @@ def contacts_add(obj: CliContext, name: str, **fields: Any) -> None:
     if problems:
         raise problems[0]
     if not identity.tells_who(draft):
-        raise click.UsageError("a contact needs a name, email, phone or LinkedIn URL")
+        raise click.UsageError(
+            "a contact needs a name, email, phone, LinkedIn URL or street address"
+        )
     result = ws.upsert(draft, source="cli")
     verb = {"created": "Added", "updated": "Updated", "unchanged": "Already known:"}[result.action]
     click.echo(f"{verb} {_ref_label(result.contact)}")
@@ -1053,52 +1056,79 @@ def export_vcard(obj: CliContext, file: Path | None, version: str) -> None:
 
 
 @main.command()
-@click.option("--limit", type=click.IntRange(min=1), help="Show at most N pairs.")
+@click.option("--limit", type=click.IntRange(min=1), help="Show at most N groups.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def duplicates(obj: CliContext, limit: int | None, as_json: bool) -> None:
-    """List likely duplicates, most likely first; then `merge A B` or `not-duplicate A B`."""
+    """List likely duplicates as groups, most likely first, with the pairs and reasons inside;
+    then `merge A B C...` or `not-duplicate A B`."""
     ws = obj.workspace()
     with _progress("Looking for duplicates"):
-        pairs = ws.duplicates()[:limit]
-        names = {cid: ws.get_contact(cid).name for pair in pairs for cid in (pair.a, pair.b)}
+        groups = ws.duplicate_groups()[:limit]
+        names = {cid: ws.get_contact(cid).name for group in groups for cid in group.ids}
     if as_json:
-        _print_json(
-            [
-                {
-                    "a": {"id": p.a, "name": names[p.a]},
-                    "b": {"id": p.b, "name": names[p.b]},
-                    "score": round(p.score, 3),
-                    "reasons": p.reasons,
-                }
-                for p in pairs
-            ]
-        )
+        _print_json([_group_json(group, names) for group in groups])
         return
-    if not pairs:
+    if not groups:
         click.echo("No likely duplicates.")
         return
-    _print_table(
-        ("Score", "A", "B", "Why"),
-        [
-            (f"{p.score:.2f}", f"{names[p.a]} ({p.a})", f"{names[p.b]} ({p.b})", p.reasons)
-            for p in pairs
-        ],
+    for number, group in enumerate(groups, start=1):
+        _print_table(
+            ("Score", "A", "B", "Why"),
+            [
+                (f"{p.score:.2f}", f"{names[p.a]} ({p.a})", f"{names[p.b]} ({p.b})", p.reasons)
+                for p in group.pairs
+            ],
+            title=_group_title(number, group),
+        )
+
+
+def _group_title(number: int, group: DuplicateGroup) -> str:
+    merge = "relationkit merge " + " ".join(group.ids)
+    if len(group.ids) == 2:
+        return f"{number}. Two contacts, likely one person: {merge}"
+    if group.complete:
+        return f"{number}. {len(group.ids)} contacts, likely one person: {merge}"
+    return (
+        f"{number}. {len(group.ids)} contacts linked pair by pair, not all alike: "
+        "read the pairs, then merge those that are one person"
     )
 
 
+def _group_json(group: DuplicateGroup, names: dict[str, str]) -> dict[str, Any]:
+    return {
+        "score": round(group.score, 3),
+        "complete": group.complete,
+        "contacts": [{"id": cid, "name": names[cid]} for cid in group.ids],
+        "pairs": [
+            {
+                "a": {"id": p.a, "name": names[p.a]},
+                "b": {"id": p.b, "name": names[p.b]},
+                "score": round(p.score, 3),
+                "reasons": p.reasons,
+            }
+            for p in group.pairs
+        ],
+    }
+
+
 @main.command()
-@click.argument("a")
-@click.argument("b")
+@click.argument("contacts", nargs=-1, required=True)
 @click.pass_obj
-def merge(obj: CliContext, a: str, b: str) -> None:
-    """Merge contacts A and B into one (ids, emails or phones); nothing is lost."""
+def merge(obj: CliContext, contacts: tuple[str, ...]) -> None:
+    """Merge CONTACTS (two or more: ids, emails or phones) into one; nothing is lost.
+
+    All are merged or none: `relationkit merge A B C` takes a whole group from `duplicates`.
+    """
+    if len(contacts) < 2:
+        raise click.UsageError("name two contacts or more to merge")
     ws = obj.workspace()
-    first, second = ws.get_contact(a), ws.get_contact(b)
-    survivor = ws.merge(first, second, source="cli")
-    absorbed = second if survivor.id == first.id else first
-    click.echo(f"Merged {_ref_label(absorbed)} into {_ref_label(survivor)}")
-    click.echo(f"  (`relationkit unmerge {absorbed.id}` splits them again)")
+    found = [ws.get_contact(ref) for ref in contacts]
+    survivor = ws.merge_group(*found, source="cli")
+    absorbed = [c for c in found if c.id != survivor.id]
+    click.echo(f"Merged {', '.join(_ref_label(c) for c in absorbed)} into {_ref_label(survivor)}")
+    for contact in absorbed:
+        click.echo(f"  (`relationkit unmerge {contact.id}` splits it off again)")
 
 
 @main.command()

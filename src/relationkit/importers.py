@@ -569,7 +569,7 @@ def _contact_row(
     if not identity.tells_who(draft):
         report.rejected += 1
         shown = "; ".join(f"{h}={v}" for _t, h, v in located if v)
-        why = "nothing tells who this is: no name, email, phone or LinkedIn URL"
+        why = "nothing tells who this is: no name, email, phone, LinkedIn URL or street address"
         report.problems.append(Problem(table.name, number, "", shown, why))
         return None
     if not identity.match_keys(draft):

@@ -329,13 +329,16 @@ class Contact:
 
     @property
     def name(self) -> str:
-        """The name to show: as typed, else built from its parts, else the first email."""
+        """The name to show: as typed, else built from its parts, else by what the customer
+        has (the first email or phone, ``Customer at 12 Oak St``)."""
         if self.display_name:
             return self.display_name
         built = " ".join(p for p in (self.given_name, self.middle_name, self.family_name) if p)
-        return built or (
-            self.emails[0] if self.emails else self.phones[0] if self.phones else self.id
-        )
+        if built or self.emails or self.phones:
+            return built or (self.emails or self.phones)[0]
+        if self.address and self.address.street:
+            return f"Customer at {self.address.street}"
+        return self.id
 
     @property
     def email(self) -> str:

@@ -59,7 +59,7 @@ from .store.codec import contact_from_dict, contact_to_dict, field_from_jsonable
 from .store.database import create_db_engine, migrate
 
 if TYPE_CHECKING:
-    from .identity import DuplicateCandidate
+    from .identity import DuplicateCandidate, DuplicateGroup
     from .sync import Removed
     from .sync.engine import SyncReport
 
@@ -340,7 +340,7 @@ class Workspace:
         """Add a person from loose values; one who shares an identity key updates that contact.
 
         Raises :class:`InvalidValue` when a value cannot be read, or when nothing says who the
-        person is (no name, email, phone or LinkedIn URL); nothing is saved then.
+        person is (no name, email, phone, LinkedIn URL or street address); nothing is saved then.
         """
         from .parsing import contact_from_fields
 
@@ -350,7 +350,9 @@ class Workspace:
         if problems:
             raise problems[0]
         if not identity.tells_who(draft):
-            raise InvalidValue("name", name, "a contact needs a name, email, phone or LinkedIn URL")
+            raise InvalidValue(
+                "name", name, "a contact needs a name, email, phone, LinkedIn URL or street address"
+            )
         return self.upsert(draft, source=source).contact
 
     def update_contact(self, ref: str | Contact, *, source: str = "api", **fields: Any) -> Contact:
@@ -1070,6 +1072,20 @@ class Workspace:
 
     def duplicates(self) -> list[DuplicateCandidate]:
         """Likely duplicates not yet decided: queued review items first, then computed ones."""
+        queued, computed = self._undecided_duplicates()
+        return queued + computed
+
+    def duplicate_groups(self) -> list[DuplicateGroup]:
+        """Likely duplicates as groups, most likely first: one person typed five times is one
+        group with its pairs and reasons inside (see :func:`identity.group_duplicates`).
+
+        Queued review items (households, uncertain matches from a sync) never join groups.
+        """
+        queued, computed = self._undecided_duplicates()
+        return identity.group_duplicates(computed, weak=queued)
+
+    def _undecided_duplicates(self) -> tuple[list[DuplicateCandidate], list[DuplicateCandidate]]:
+        """Queued review items and computed likely pairs, none of them decided."""
         with self.transaction() as conn:
             decided = self._decided_pairs(conn)
             queued = [
@@ -1085,7 +1101,7 @@ class Workspace:
             for c in identity.find_duplicates(self.contacts(), decided=decided)
             if frozenset((c.a, c.b)) not in seen
         ]
-        return queued + computed
+        return queued, computed
 
     def queue_review(self, a: str, b: str, score: float, reasons: list[str], source: str) -> None:
         """Put an uncertain match in the duplicates review queue (kept until decided)."""
@@ -1168,6 +1184,24 @@ class Workspace:
             self._decide(conn, merged.id, absorbed.id, "merged")
             self._emit("contacts_merged", survivor=merged, absorbed_id=absorbed.id)
         return merged
+
+    def merge_group(self, *refs: str | Contact, source: str = "api") -> Contact:
+        """Merge several contacts into one, all or nothing; returns the survivor.
+
+        The group is merged pair by pair with :meth:`merge` inside one transaction, so each
+        step is recorded as an ordinary merge; should one step fail, nothing is merged.
+        """
+        with self.transaction():
+            contacts = [self.get_contact(ref) for ref in refs]
+            ids = [c.id for c in contacts]
+            if len(set(ids)) < len(ids):
+                raise InvalidValue("contact", " ".join(ids), "cannot merge a contact with itself")
+            if len(contacts) < 2:
+                raise InvalidValue("contacts", " ".join(ids), "a merge needs two contacts or more")
+            survivor = contacts[0]
+            for other in contacts[1:]:
+                survivor = self.merge(survivor, other, source=source)
+        return survivor
 
     def _moved_by_merge(self, conn: Connection, old: str, new: str) -> Moved:
         """What merging contact ``old`` into ``new`` moves (follow-ups the survivor already has

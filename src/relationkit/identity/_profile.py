@@ -9,11 +9,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from nameparser.config import CONSTANTS
+
 from ..errors import InvalidValue
 from ..models import Contact
 from .external import external_id_code
 from .normalise import fold as _fold
-from .normalise import parse_name
+from .normalise import is_unsplit_script, parse_name
 
 _DIGITS = re.compile(r"\D+")
 _ASCII_WORD = re.compile(r"[^a-z0-9]+")
@@ -147,6 +149,12 @@ def profile(contact: Contact) -> Profile:
 
 
 def _name_parts(contact: Contact) -> tuple[str, str, str]:
+    """Folded given name, family name and nickname, as matching compares them.
+
+    Honorifics and post-nominals (``Dr``, ``Jr``, ``MBA``) are dropped; a name in a
+    family-name-first script (``王芳``, or given ``芳`` and family ``王``) is one part, family
+    name first, without spaces.
+    """
     given, family = contact.given_name, contact.family_name
     if not (given or family) and contact.display_name:
         try:
@@ -154,7 +162,22 @@ def _name_parts(contact: Contact) -> tuple[str, str, str]:
         except InvalidValue:
             return "", "", ""
         given, family = parts.given, parts.family
-    return fold(given), fold(family), fold(contact.nickname)
+    if is_unsplit_script(given + family):
+        return fold(family + given).replace(" ", ""), "", fold(contact.nickname)
+    return _bare_name(fold(given)), _bare_name(fold(family)), fold(contact.nickname)
+
+
+def _bare_name(part: str) -> str:
+    """A folded name part without a leading title or trailing post-nominals (``dr john``,
+    ``smith jr``), when a name remains."""
+    words = part.split()
+    while len(words) > 1 and words[0] in CONSTANTS.titles:
+        words.pop(0)
+    while len(words) > 1 and (
+        words[-1] in CONSTANTS.suffix_acronyms or words[-1] in CONSTANTS.suffix_not_acronyms
+    ):
+        words.pop()
+    return " ".join(words)
 
 
 def _street(text: str) -> str:

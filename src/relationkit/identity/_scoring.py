@@ -14,6 +14,7 @@ from typing import Literal
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, JaroWinkler
 
+from ._nicknames import nickname_of
 from ._profile import PHONE_TAIL, Frequencies, Profile
 
 Evidence = tuple[float, str]  # bits, and the reason when the bits speak for a match
@@ -21,6 +22,7 @@ NAME_MIN = 0.8  # name parts less alike than this (Jaro-Winkler) are different n
 NAME_SAME = 0.88  # parts this alike are one name mistyped (Ann, Anne); James and Jane are not
 STREET_MIN = 0.85  # street addresses less alike than this (token sort ratio) differ
 INITIAL_ALIKE = 0.9  # how alike an initial is to a name starting with it
+NICKNAME_ALIKE = 0.92  # how alike a given name is to its nickname (Bob, Robert)
 CERTAIN = 12.0  # bits for a shared email, phone or LinkedIn profile
 PERSONAL = 4.0  # bits of a personal match that make a partly alike name worth a look
 ID_CAP = 20.0  # an id number is issued to one customer: the strongest evidence there is
@@ -181,15 +183,19 @@ class Scorer:
         ]
 
     def _place(self, a: Profile, b: Profile) -> list[Evidence]:
-        """Town and postcode say much the same thing, so only the stronger of the two counts."""
+        """Town and postcode say much the same thing, so only the stronger of the two counts.
+
+        A shared postcode keeps its weight when the towns differ (a suburb written for the
+        town, or the other way round); only when neither agrees do they count against.
+        """
         found = [
             *_exact(a.city, b.city, self.city, 0.85, 5.0, -1.5, "same town {}"),
             *_exact(a.postcode, b.postcode, self.postcode, 0.9, 6.0, -1.5, "same postcode {}"),
         ]
-        if not found:
-            return []
-        strongest = max(bits for bits, _ in found) if any(b > 0 for b, _ in found) else -1.5
-        return [(strongest, found[0][1]), *((0.0, reason) for _, reason in found[1:])]
+        agree = sorted((e for e in found if e[1]), key=lambda e: -e[0])
+        if not agree:
+            return [(-1.5, "")] if found else []
+        return [agree[0], *((0.0, reason) for _, reason in agree[1:])]
 
     def _street(self, a: Profile, b: Profile) -> list[Evidence]:
         if not (a.street and b.street):
@@ -225,6 +231,13 @@ def _name_sims(a: Profile, b: Profile) -> list[tuple[float, str, str]]:
     Given and family name may have been typed the wrong way round; the better reading wins.
     """
     straight = _pair_sims((a.given, b.given, "given"), (a.family, b.family, "family"))
+    if (
+        straight
+        and straight[0][2] == "given"
+        and straight[0][0] < NICKNAME_ALIKE
+        and nickname_of(a.given.split()[0], b.given.split()[0])
+    ):
+        straight[0] = (NICKNAME_ALIKE, *straight[0][1:])
     crossed = _pair_sims((a.given, b.family, "given"), (a.family, b.given, "family"))
     return max(straight, crossed, key=_reading_quality)
 

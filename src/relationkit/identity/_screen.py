@@ -17,8 +17,9 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
 
 from ._blocking import CERTAIN_KINDS, PERSONAL_KINDS, Indices, Pairs
+from ._nicknames import nickname_of
 from ._profile import Profile
-from ._scoring import INITIAL_ALIKE, NAME_MIN, NAME_SAME, STREET_MIN
+from ._scoring import INITIAL_ALIKE, NAME_MIN, NAME_SAME, NICKNAME_ALIKE, STREET_MIN
 
 Mask = NDArray[np.bool_]
 
@@ -63,7 +64,7 @@ def _names_pass(profiles: Sequence[Profile], a: Indices, b: Indices, personal: M
     """Names alike in every part, or in one part when something personal is shared."""
     given = _Column.of([p.given for p in profiles])
     family = _Column.of([p.family for p in profiles])
-    parts, alike, same = _alike_parts(given, family, a, given, family, b)
+    parts, alike, same = _alike_parts(given, family, a, given, family, b, nicknames=True)
     cross = np.flatnonzero(same < parts)
     crossed = _alike_parts(given, family, a[cross], family, given, b[cross])
     for mine, theirs in zip((parts, alike, same), crossed, strict=True):
@@ -90,13 +91,25 @@ def _same_place_or_firm(profiles: Sequence[Profile], a: Indices, b: Indices) -> 
 
 
 def _alike_parts(
-    given_a: _Column, family_a: _Column, a: Indices, given_b: _Column, family_b: _Column, b: Indices
+    given_a: _Column,
+    family_a: _Column,
+    a: Indices,
+    given_b: _Column,
+    family_b: _Column,
+    b: Indices,
+    *,
+    nicknames: bool = False,
 ) -> tuple[NDArray[np.int8], NDArray[np.int8], NDArray[np.int8]]:
-    """How many name parts both have, how many are alike, and how many are the same name."""
+    """How many name parts both have, how many are alike, and how many are the same name.
+
+    With ``nicknames``, a given name and its nickname (Bob, Robert) are alike, as in scoring.
+    """
     parts, alike, same = (np.zeros(len(a), dtype=np.int8) for _ in range(3))
     for x, y in ((given_a, given_b), (family_a, family_b)):
         both = np.flatnonzero(x.both(a, y, b))
         sims = _similarity(x, a[both], y, b[both])
+        if nicknames and x is given_a:
+            _nicknames_alike(x, a[both], y, b[both], sims)
         parts[both] += 1
         alike[both] += sims >= NAME_MIN
         same[both] += sims >= NAME_SAME
@@ -116,6 +129,15 @@ def _similarity(x: _Column, a: Indices, y: _Column, b: Indices) -> NDArray[np.fl
     )
     initial = ((x.length[a] == 1) | (y.length[b] == 1)) & (x.first[a] == y.first[b])
     return np.where(initial, np.maximum(sims, INITIAL_ALIKE), sims)
+
+
+def _nicknames_alike(
+    x: _Column, a: Indices, y: _Column, b: Indices, sims: NDArray[np.float32]
+) -> None:
+    """Raise to :data:`NICKNAME_ALIKE` the similarity of first names that are nicknames."""
+    for at in np.flatnonzero(sims < NICKNAME_ALIKE).tolist():
+        if nickname_of(x.text[a[at]].split()[0], y.text[b[at]].split()[0]):
+            sims[at] = NICKNAME_ALIKE
 
 
 def _same_birthday(profiles: Sequence[Profile], a: Indices, b: Indices) -> Mask:

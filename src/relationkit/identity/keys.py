@@ -57,6 +57,11 @@ _NAME_FIELDS = ("display_name", "given_name", "family_name")
 
 
 def tells_who(contact: Contact) -> bool:
-    """Whether anything says who this is: a name, or an email, phone, LinkedIn URL or external
-    id."""
-    return any(getattr(contact, name) for name in _NAME_FIELDS) or bool(match_keys(contact))
+    """Whether anything says who this is: a name, any identity key (an email, phone, LinkedIn
+    URL, or any other kind :func:`match_keys` lists), or a street address.
+
+    A row with no name but one of these is a customer, named by what it has (``Contact.name``).
+    """
+    if any(getattr(contact, name) for name in _NAME_FIELDS) or match_keys(contact):
+        return True
+    return bool(contact.address and contact.address.street.strip())

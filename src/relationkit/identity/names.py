@@ -16,11 +16,8 @@ contact's own ``nickname``.
 
 from __future__ import annotations
 
-from functools import cache
-
-from nicknames import NickNamer
-
 from ..models import Contact
+from ._nicknames import forms as _forms
 from ._profile import _name_parts
 from ._scoring import NAME_SAME, _alike
 
@@ -92,15 +89,3 @@ def _family_alike(x: str, y: str) -> bool:
     if _alike(x, y) >= NAME_SAME:
         return True
     return bool(set(x.split()) & set(y.split()))  # Garcia Lopez and Garcia
-
-
-@cache
-def _namer() -> NickNamer:
-    return NickNamer()
-
-
-@cache
-def _forms(name: str) -> frozenset[str]:
-    """The name, its nicknames and the names it is a nickname of (folded, lower case)."""
-    namer = _namer()
-    return frozenset({name} | namer.nicknames_of(name) | namer.canonicals_of(name))

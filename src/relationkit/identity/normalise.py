@@ -181,7 +181,7 @@ def parse_name(text: str) -> NameParts:
         return NameParts()
     if not any(c.isalpha() for c in clean):
         raise InvalidValue("name", text, "has no letters in it")
-    if _is_unsplit_script(clean):
+    if is_unsplit_script(clean):
         return NameParts(given=clean)
     human = HumanName(clean)
     human.capitalize(force=False)
@@ -195,7 +195,8 @@ def parse_name(text: str) -> NameParts:
     )
 
 
-def _is_unsplit_script(text: str) -> bool:
+def is_unsplit_script(text: str) -> bool:
+    """Whether ``text`` is in a script written family name first, unspaced (CJK)."""
     return any(
         unicodedata.name(c, "").startswith(_UNSPLIT_SCRIPTS) for c in text if ord(c) > 0x2E7F
     )
