@@ -59,6 +59,9 @@ def test_missing_or_swapped_names_never_conflict():
 def test_names_in_scripts_without_spaces_are_compared_whole():
     assert names_conflict(person("王小明"), person("王小明")) is None
     assert names_conflict(person("王小明"), person("王小红")) is not None
+    # Google Contacts splits the name the sheet keeps whole, in either order: still one person.
+    assert names_conflict(person("田中 さくら"), person("", "さくら", "田中")) is None
+    assert names_conflict(person("田中 さくら"), person("", "田中", "さくら")) is None
 
 
 def test_only_the_first_given_name_counts():

@@ -34,7 +34,7 @@ def names_agree(a: Contact, b: Contact) -> bool:
     given_b, family_b, nick_b = _name_parts(b)
     if not (given_a or family_a) or not (given_b or family_b):
         return True
-    if _bare(given_a, family_a) in (_bare(given_b, family_b), _bare(family_b, given_b)):
+    if _one_name_spaced_or_turned(given_a, family_a, given_b, family_b):
         return True  # 王芳 and 芳 王: one name, spaced or not
     straight = _given_alike(given_a, given_b, nick_a, nick_b) and _family_alike(family_a, family_b)
     crossed = _given_alike(given_a, family_b, nick_a, nick_b) and _family_alike(family_a, given_b)
@@ -48,7 +48,7 @@ def names_conflict(a: Contact, b: Contact) -> str | None:
     given_b, family_b, nick_b = _name_parts(b)
     if not (given_a and given_b):
         return None
-    if _bare(given_a, family_a) in (_bare(given_b, family_b), _bare(family_b, given_b)):
+    if _one_name_spaced_or_turned(given_a, family_a, given_b, family_b):
         return None
     if _given_alike(given_a, given_b, nick_a, nick_b):
         return None
@@ -65,6 +65,13 @@ def names_conflict(a: Contact, b: Contact) -> str | None:
 def _first(contact: Contact) -> str:
     """The first name as it was typed, for a reason shown to the owner."""
     return contact.given_name or (contact.display_name.split() or [""])[0]
+
+
+def _one_name_spaced_or_turned(given_a: str, family_a: str, given_b: str, family_b: str) -> bool:
+    """王芳 and 芳 王, 田中さくら and さくら 田中: one name written together or apart, in either
+    order (names in scripts without spaces are read whole, family name first)."""
+    x, y = _bare(given_a, family_a), _bare(given_b, family_b)
+    return len(x) == len(y) and x in y + y
 
 
 def _bare(first: str, second: str) -> str:
