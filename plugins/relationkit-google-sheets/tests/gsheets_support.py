@@ -73,7 +73,8 @@ class SheetRemote:
     # -- RemoteHandle ----------------------------------------------------------------------------
 
     def add(self, kind: Kind, fields: dict[str, Any]) -> str:
-        ref = uuid.uuid4().hex[:10]
+        # A letter first: typed into a sheet, '15e0820435' would be read as a number (1.5E+821).
+        ref = "r" + uuid.uuid4().hex[:10]
         self.type_row({"Ref": ref, **_cells(fields)})
         return ref
 
