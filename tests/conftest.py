@@ -66,6 +66,20 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.delenv("RELATIONKIT_GOOGLE_SERVICE_ACCOUNT", raising=False)
 
 
+@pytest.fixture
+def builtin_plugins_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Only relationkit's built-in plugins load (no installed ones), with a fresh plugin
+    manager and fresh in-memory connector backends before and after the test."""
+    from relationkit import plugins
+    from relationkit.connectors.memory import reset_memory_backends
+
+    monkeypatch.setenv("RELATIONKIT_LOAD_PLUGINS", "")
+    plugins.reset_plugin_manager()
+    yield
+    plugins.reset_plugin_manager()
+    reset_memory_backends()
+
+
 @pytest.fixture(scope="session")
 def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
     """A throwaway PostgreSQL server for the whole session (skips when none is installed)."""

@@ -11,7 +11,6 @@ import pytest
 from click.testing import CliRunner, Result
 
 import relationkit
-from relationkit import plugins
 from relationkit.cli import main
 from relationkit.config import Config
 
@@ -31,11 +30,8 @@ Date,Order,Email,Amount,Category
 
 
 @pytest.fixture(autouse=True)
-def _builtin_plugins_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("RELATIONKIT_LOAD_PLUGINS", "")
-    plugins.reset_plugin_manager()
-    yield
-    plugins.reset_plugin_manager()
+def _builtin_plugins(builtin_plugins_only: None) -> None:
+    """Every test here runs with relationkit's built-in plugins only (set up before others)."""
 
 
 @pytest.fixture

@@ -6,13 +6,11 @@ Through the CLI: ``doctor`` lists every bad value with its file and line and nev
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
-from relationkit import plugins
 from relationkit.cli import main
 from relationkit.followups.digest import DIGEST_DEFAULTS
 from relationkit.sync.contract import COMMON_SETTINGS
@@ -58,11 +56,8 @@ RULE_CASE = (
 
 
 @pytest.fixture(autouse=True)
-def _builtin_plugins_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("RELATIONKIT_LOAD_PLUGINS", "")
-    plugins.reset_plugin_manager()
-    yield
-    plugins.reset_plugin_manager()
+def _builtin_plugins(builtin_plugins_only: None) -> None:
+    """Every test here runs with relationkit's built-in plugins only (set up before others)."""
 
 
 def run(tmp_path: Path, *args: str, code: int) -> Result:

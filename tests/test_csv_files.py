@@ -12,7 +12,6 @@ import signal
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import relationkit
-from relationkit import plugins
 from relationkit.auth import write_private
 from relationkit.cli import main
 from relationkit.config import Config, update_config
@@ -37,11 +35,8 @@ from relationkit.sync.engine import SyncEngine
 
 
 @pytest.fixture(autouse=True)
-def _builtin_plugins_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("RELATIONKIT_LOAD_PLUGINS", "")
-    plugins.reset_plugin_manager()
-    yield
-    plugins.reset_plugin_manager()
+def _builtin_plugins(builtin_plugins_only: None) -> None:
+    """Every test here runs with relationkit's built-in plugins only (set up before others)."""
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,9 +16,8 @@ from click.testing import CliRunner, Result
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from relationkit import plugins
 from relationkit.cli import main
-from relationkit.connectors.memory import memory_backend, reset_memory_backends
+from relationkit.connectors.memory import memory_backend
 from relationkit.errors import InvalidValue
 from relationkit.sync.contract import Kind
 from relationkit.workspace import Workspace
@@ -41,12 +40,8 @@ _REFUSE_POSTGRESQL = (
 
 
 @pytest.fixture(autouse=True)
-def _builtin_plugins_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("RELATIONKIT_LOAD_PLUGINS", "")
-    plugins.reset_plugin_manager()
-    yield
-    plugins.reset_plugin_manager()
-    reset_memory_backends()
+def _builtin_plugins(builtin_plugins_only: None) -> None:
+    """Every test here runs with relationkit's built-in plugins only (set up before others)."""
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import relationkit
 from relationkit import plugins
 from relationkit.cli import main
 from relationkit.config import Config
-from relationkit.connectors.memory import MemoryConnector, memory_backend, reset_memory_backends
+from relationkit.connectors.memory import MemoryConnector, memory_backend
 from relationkit.errors import ConfigError
 from relationkit.hookspecs import hookimpl
 from relationkit.jobs import ExitCode, lock_path, sync_lock
@@ -32,12 +32,8 @@ _backends = itertools.count()
 
 
 @pytest.fixture(autouse=True)
-def _builtin_plugins_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("RELATIONKIT_LOAD_PLUGINS", "")
-    plugins.reset_plugin_manager()
-    yield
-    plugins.reset_plugin_manager()
-    reset_memory_backends()
+def _builtin_plugins(builtin_plugins_only: None) -> None:
+    """Every test here runs with relationkit's built-in plugins only (set up before others)."""
 
 
 @pytest.fixture
